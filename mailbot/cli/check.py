@@ -1,0 +1,106 @@
+"""`mailbot check`: diagnose configuration, database, IMAP and SMTP in Russian."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import aiosmtplib
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from mailbot.cli.common import settings_from
+from mailbot.config import Settings
+from mailbot.db.engine import create_db_engine
+from mailbot.db.migrate import current_revision, head_revision
+from mailbot.errors import FetchError
+from mailbot.intake.connection import connect
+from mailbot.intake.waiting import supports_idle
+from mailbot.outbound.outbox import smtp_client
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    title: str
+    detail: str
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "check",
+        help="проверить настройки и доступ к IMAP, SMTP и базе данных",
+        description="Проверяет настройки, базу данных, IMAP- и SMTP-серверы и подсказывает, что исправить.",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    checks: list[Callable[[Settings], CheckResult]] = [check_required, check_database, check_imap, check_smtp]
+    results = [check(settings) for check in checks]
+    for result in results:
+        mark = "ОК " if result.ok else "ОШИБКА"
+        print(f"[{mark}] {result.title}: {result.detail}")
+    failed = sum(not result.ok for result in results)
+    print("\nВсе проверки пройдены." if not failed else f"\nНе пройдено проверок: {failed}.")
+    return 0 if not failed else 1
+
+
+def check_required(settings: Settings) -> CheckResult:
+    missing = settings.missing_for_daemon()
+    if missing:
+        return CheckResult(False, "Настройки", "не заданы " + ", ".join(missing) + " (см. service.env.example)")
+    return CheckResult(True, "Настройки", "обязательные настройки заданы")
+
+
+def check_database(settings: Settings) -> CheckResult:
+    title = "База данных"
+    try:
+        engine = create_db_engine(settings.database_url_effective)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        revision, head = current_revision(engine), head_revision()
+    except SQLAlchemyError as error:
+        return CheckResult(False, title, f"нет доступа ({type(error).__name__}); проверьте MAILBOT_DATABASE_URL")
+    if revision != head:
+        return CheckResult(False, title, f"схема версии {revision or 'не создана'}, нужна {head}: выполните «mailbot db upgrade»")
+    return CheckResult(True, title, f"доступна, схема актуальна ({head})")
+
+
+def check_imap(settings: Settings) -> CheckResult:
+    title = f"IMAP {settings.imap_host}:{settings.imap_port_effective}"
+    if not settings.imap_host:
+        return CheckResult(False, title, "не задан MAILBOT_IMAP_HOST")
+    try:
+        client = connect(settings)
+    except FetchError as error:
+        return CheckResult(False, title, f"не удалось подключиться или войти: {error}. Проверьте адрес, порт, "
+                           "MAILBOT_IMAP_SECURITY, имя пользователя и пароль")
+    try:
+        if not client.folder_exists(settings.imap_folder):
+            return CheckResult(False, title, f"папка «{settings.imap_folder}» не найдена; проверьте MAILBOT_IMAP_FOLDER")
+        idle = "поддерживает IDLE" if supports_idle(client) else "без IDLE, будет опрос каждые MAILBOT_POLL_SECONDS"
+        return CheckResult(True, title, f"вход выполнен, папка «{settings.imap_folder}» есть, сервер {idle}")
+    finally:
+        client.logout()
+
+
+def check_smtp(settings: Settings) -> CheckResult:
+    title = f"SMTP {settings.smtp_host}:{settings.smtp_port_effective}"
+    if not settings.smtp_host:
+        return CheckResult(False, title, "не задан MAILBOT_SMTP_HOST")
+    try:
+        asyncio.run(_smtp_handshake(settings))
+    except (aiosmtplib.SMTPException, OSError) as error:
+        return CheckResult(False, title, f"ошибка ({type(error).__name__}: {error}); проверьте адрес, порт, "
+                           "MAILBOT_SMTP_SECURITY, имя пользователя и пароль")
+    return CheckResult(True, title, "соединение и вход выполнены")
+
+
+async def _smtp_handshake(settings: Settings) -> None:
+    async with smtp_client(settings) as smtp:
+        await smtp.noop()

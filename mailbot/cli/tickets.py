@@ -1,0 +1,134 @@
+"""`mailbot tickets list|show`: the tickets, as tables for people or JSON."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from tabulate import tabulate
+
+from mailbot.app import open_database
+from mailbot.cli.common import print_json, settings_from
+from mailbot.config import Settings
+from mailbot.db.engine import create_session_factory
+from mailbot.db.models import ThreadEntry, Ticket, TicketStatus
+from mailbot.errors import MailbotError
+from mailbot.processes import Process
+from mailbot.outbound.render import russian_date, russian_datetime
+from mailbot.tickets.views import CHANNEL_RU, ENTRY_KIND_RU, STATUS_RU, entry_json, ticket_json
+
+SUBJECT_WIDTH = 48
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("tickets", help="заявки", description="Просмотр заявок.")
+    actions = parser.add_subparsers(title="действия", metavar="ДЕЙСТВИЕ", required=True)
+
+    list_parser = actions.add_parser("list", help="список заявок", description="Список заявок, новые сверху.")
+    list_parser.add_argument("--json", action="store_true", help="вывести в JSON")
+    list_parser.add_argument(
+        "--status", choices=[status.value for status in TicketStatus], help="только заявки с этим статусом"
+    )
+    list_parser.add_argument("--limit", type=int, default=None, metavar="N", help="не больше N заявок")
+    list_parser.set_defaults(handler=handle_list)
+
+    show_parser = actions.add_parser("show", help="заявка с перепиской", description="Заявка и вся её переписка.")
+    show_parser.add_argument("number", metavar="НОМЕР", help="номер заявки, например IT-2026-00042")
+    show_parser.add_argument("--json", action="store_true", help="вывести в JSON")
+    show_parser.set_defaults(handler=handle_show)
+
+
+def load_tickets(settings: Settings, *, status: str | None = None, limit: int | None = None) -> list[Ticket]:
+    session_factory = create_session_factory(open_database(settings))
+    with session_factory() as session:
+        query = select(Ticket).order_by(Ticket.received_at.desc(), Ticket.id.desc())
+        if status:
+            query = query.where(Ticket.status == TicketStatus(status))
+        if limit:
+            query = query.limit(limit)
+        return list(session.scalars(query))
+
+
+def handle_list(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    tickets = load_tickets(settings, status=args.status, limit=args.limit)
+    if args.json:
+        print_json([ticket_json(ticket) for ticket in tickets])
+        return 0
+    if not tickets:
+        print("Заявок нет.")
+        return 0
+    print(render_table(tickets, settings))
+    print(f"\nВсего заявок: {len(tickets)}")
+    return 0
+
+
+def render_table(tickets: list[Ticket], settings: Settings) -> str:
+    rows = [
+        [
+            ticket.number,
+            STATUS_RU[ticket.status],
+            ticket.process or "—",
+            ticket.requester_address,
+            _shorten(ticket.subject),
+            russian_datetime(ticket.received_at, settings.tz),
+            russian_date(ticket.due_date),
+        ]
+        for ticket in tickets
+    ]
+    headers = ["Номер", "Статус", "Процесс", "Заявитель", "Тема", "Получено", "Срок ответа"]
+    return tabulate(rows, headers=headers, tablefmt="simple")
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUBJECT_WIDTH else text[: SUBJECT_WIDTH - 1] + "…"
+
+
+def handle_show(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    session_factory = create_session_factory(open_database(settings))
+    with session_factory() as session:
+        query = (
+            select(Ticket)
+            .where(Ticket.number == args.number.strip().upper())
+            .options(selectinload(Ticket.entries).selectinload(ThreadEntry.attachments))
+        )
+        ticket = session.scalars(query).first()
+        if ticket is None:
+            raise MailbotError(f"заявка {args.number} не найдена")
+        if args.json:
+            print_json(ticket_json(ticket) | {"thread": [entry_json(entry) for entry in ticket.entries]})
+        else:
+            print(describe_ticket(ticket, settings))
+    return 0
+
+
+def describe_ticket(ticket: Ticket, settings: Settings) -> str:
+    process = f"{ticket.process} — {Process(ticket.process).title_ru}" if ticket.process else "не определён"
+    lines = [
+        f"Заявка {ticket.number}",
+        f"  Статус:       {STATUS_RU[ticket.status]}",
+        f"  Процесс:      {process}",
+        f"  Заявитель:    {_requester(ticket)}",
+        f"  Канал:        {CHANNEL_RU[ticket.channel]}",
+        f"  Тема:         {ticket.subject}",
+        f"  Получено:     {russian_datetime(ticket.received_at, settings.tz)}",
+        f"  Срок ответа:  до {russian_date(ticket.due_date)}",
+        "",
+        "Переписка:",
+    ]
+    for entry in ticket.entries:
+        when = russian_datetime(entry.created_at, settings.tz)
+        lines.append(f"— {when}, {ENTRY_KIND_RU.get(entry.kind, entry.kind)}, {entry.author or '—'}")
+        lines.extend(f"    {line}" for line in entry.text.strip().splitlines()[:20])
+        lines.extend(f"    [вложение] {item.filename} ({item.size} байт)" for item in entry.attachments)
+    return "\n".join(lines)
+
+
+def _requester(ticket: Ticket) -> str:
+    if ticket.requester_name:
+        return f"{ticket.requester_name} <{ticket.requester_address}>"
+    return ticket.requester_address

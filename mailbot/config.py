@@ -1,0 +1,198 @@
+"""Typed settings from the environment or a `service.env` file.
+
+Every setting is named `MAILBOT_<FIELD>`; `service.env.example` documents
+each one in Russian. Validation errors become one Russian message that names
+the offending setting, so an operator can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import os
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pydantic
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from mailbot.errors import ConfigurationError
+
+Security = Literal["ssl", "starttls", "none"]
+AddressList = Annotated[tuple[str, ...], NoDecode]
+
+DEFAULT_PORTS = {
+    "imap": {"ssl": 993, "starttls": 143, "none": 143},
+    "smtp": {"ssl": 465, "starttls": 587, "none": 25},
+}
+
+
+class Settings(BaseSettings):
+    """All of mailbot's configuration; field `x` is read from `MAILBOT_X`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MAILBOT_",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    imap_host: str = ""
+    imap_port: int | None = Field(default=None, ge=1, le=65535)
+    imap_user: str = ""
+    imap_password: SecretStr = SecretStr("")
+    imap_security: Security = "ssl"
+    imap_folder: str = "INBOX"
+    imap_timeout_seconds: float = Field(default=60.0, gt=0)
+
+    smtp_host: str = ""
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_security: Security = "ssl"
+    smtp_timeout_seconds: float = Field(default=60.0, gt=0)
+
+    address: str = ""
+    display_name: str = "ИТ-служба Комитета"
+    database_url: str = ""
+    storage_dir: Path = Path("storage")
+    allowed_domains: AddressList = ()
+    staff: AddressList = ()
+    managers: AddressList = ()
+    timezone: str = "Europe/Moscow"
+    poll_seconds: int = Field(default=60, ge=1)
+    outbox_seconds: int = Field(default=30, ge=1)
+    outbox_max_attempts: int = Field(default=12, ge=1)
+
+    ticket_prefix: str = Field(default="IT", pattern=r"^[A-Z][A-Z0-9]{0,9}$")
+    answer_days: int = Field(default=30, ge=1, le=365)
+    workday_end: datetime.time = datetime.time(18, 0)
+    friday_end: datetime.time = datetime.time(16, 45)
+    classify_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("allowed_domains", "staff", "managers", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(item.strip().lower() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"неизвестный часовой пояс «{value}»") from error
+        return value
+
+    @field_validator("address")
+    @classmethod
+    def _check_address(cls, value: str) -> str:
+        if value and "@" not in value:
+            raise ValueError("ожидается адрес электронной почты вида it@example.ru")
+        return value.strip().lower()
+
+    @model_validator(mode="after")
+    def _check_plaintext_only_on_loopback(self) -> Settings:
+        for service in ("imap", "smtp"):
+            host = getattr(self, f"{service}_host")
+            if getattr(self, f"{service}_security") == "none" and host and not is_loopback(host):
+                raise ValueError(
+                    f"MAILBOT_{service.upper()}_SECURITY=none допускается только для "
+                    f"адресов loopback (127.0.0.1, ::1, localhost), а указан «{host}»"
+                )
+        return self
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def imap_port_effective(self) -> int:
+        return self.imap_port or DEFAULT_PORTS["imap"][self.imap_security]
+
+    @property
+    def smtp_port_effective(self) -> int:
+        return self.smtp_port or DEFAULT_PORTS["smtp"][self.smtp_security]
+
+    @property
+    def database_url_effective(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.storage_dir / 'mailbot.sqlite3').resolve()}"
+
+    def missing_for_daemon(self) -> list[str]:
+        """Return the names of settings the daemon cannot run without."""
+        required = {
+            "MAILBOT_IMAP_HOST": self.imap_host,
+            "MAILBOT_IMAP_USER": self.imap_user,
+            "MAILBOT_SMTP_HOST": self.smtp_host,
+            "MAILBOT_ADDRESS": self.address,
+        }
+        return [name for name, value in required.items() if not value]
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(env_file: Path | None = None, **overrides: object) -> Settings:
+    """Load settings from the environment and `env_file` (default `service.env`).
+
+    Raises ConfigurationError with a Russian message naming every invalid
+    setting.
+    """
+    if env_file is None:
+        env_file = Path(os.environ.get("MAILBOT_ENV_FILE", "service.env"))
+    try:
+        return Settings(_env_file=env_file if env_file.exists() else None, **overrides)  # type: ignore[call-arg]
+    except pydantic.ValidationError as error:
+        raise ConfigurationError(describe_validation_error(error)) from None
+
+
+# Russian wording for the pydantic error types that settings can produce.
+_ERROR_TEXTS_RU = {
+    "int_parsing": "ожидается целое число, получено «{input}»",
+    "int_type": "ожидается целое число",
+    "float_parsing": "ожидается число, получено «{input}»",
+    "bool_parsing": "ожидается true или false, получено «{input}»",
+    "greater_than_equal": "значение должно быть не меньше {ge}",
+    "greater_than": "значение должно быть больше {gt}",
+    "less_than_equal": "значение должно быть не больше {le}",
+    "literal_error": "допустимые значения: {expected}, получено «{input}»",
+    "string_pattern_mismatch": "значение «{input}» не подходит: ожидаются заглавные латинские буквы и цифры",
+    "time_parsing": "ожидается время в виде ЧЧ:ММ, получено «{input}»",
+    "time_type": "ожидается время в виде ЧЧ:ММ",
+}
+
+
+def describe_validation_error(error: pydantic.ValidationError) -> str:
+    """Render a settings validation error as Russian lines, one per setting."""
+    lines = ["Ошибка в настройках:"]
+    for problem in error.errors():
+        location = [str(part) for part in problem["loc"]]
+        name = f"MAILBOT_{location[0].upper()}" if location else ""
+        lines.append(f"  {name}: {_reason_ru(problem)}" if name else f"  {_reason_ru(problem)}")
+    return "\n".join(lines)
+
+
+def _reason_ru(problem: ErrorDetails) -> str:
+    template = _ERROR_TEXTS_RU.get(problem["type"])
+    if template is None:
+        return str(problem.get("msg", "")).removeprefix("Value error, ")
+    context: dict[str, object] = {"input": problem.get("input", ""), **problem.get("ctx", {})}
+    expected = str(context.get("expected", ""))
+    context["expected"] = expected.replace(" or ", ", ")
+    return template.format(**context)

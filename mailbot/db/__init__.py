@@ -1,0 +1,1 @@
+"""Database access: SQLAlchemy models, engine set-up and migrations."""

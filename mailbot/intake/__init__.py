@@ -1,0 +1,1 @@
+"""Intake: IMAP connection, the UID ledger and waiting for new mail."""

@@ -1,0 +1,199 @@
+"""The UID ledger: store each new raw message before anything else happens.
+
+State kept in the database, and what survives a restart:
+
+- `mailbox_state` holds, per folder, the UIDVALIDITY seen last and the
+  highest UID stored. UIDs only grow within one UIDVALIDITY (RFC 3501,
+  section 2.3.1.1), so everything above that mark is new, whatever its
+  `\\Seen` flag says: a message someone already opened in Outlook is still
+  fetched.
+- `inbound_message` holds each stored message with its UIDVALIDITY and UID
+  (unique together), its Message-ID and the SHA-256 of its body.
+
+A batch is fetched with BODY.PEEK[] (which leaves `\\Seen` alone), stored
+and committed together with the new high-water mark, and only then flagged
+`\\Seen` on the server. A crash before the commit refetches the batch; a
+crash after it leaves some messages unflagged, and the next poll flags them.
+A message whose Message-ID and body hash match one already stored (one mail
+delivered to the IT address and to a CC'd staff box, or a folder rescanned
+after UIDVALIDITY changed) is stored as a DUPLICATE and never processed.
+Nothing is ever deleted from the server.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.parser
+import email.policy
+import hashlib
+import logging
+from collections.abc import Iterator
+
+import imapclient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.db.models import InboundMessage, InboundState, MailboxState, utcnow
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH_BYTES = 32 * 1024 * 1024
+MAX_BATCH_MESSAGES = 100
+
+
+def body_sha256(raw: bytes) -> str:
+    """Hash the part after the header block, which copies in two boxes share."""
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        head, found, body = raw.partition(separator)
+        if found:
+            return hashlib.sha256(body).hexdigest()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def header_message_id(raw: bytes) -> str | None:
+    """Read Message-ID from the raw header block without a full parse."""
+    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    value = headers.get("Message-ID")
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text[:998] or None
+
+
+def mailbox_key(user: str, host: str, folder: str) -> str:
+    return f"{user}@{host}/{folder}"
+
+
+def sync_folder(client: imapclient.IMAPClient, session_factory: sessionmaker[Session], key: str, folder: str) -> int:
+    """Store every message above the high-water mark; return how many were new."""
+    uidvalidity = int(client.select_folder(folder)[b"UIDVALIDITY"])
+    last_uid = _prepare_state(session_factory, key, uidvalidity)
+    _flag_stored_messages_seen(client, last_uid)
+
+    new_uids = [uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid]
+    stored = 0
+    for batch in _batches(client, sorted(new_uids)):
+        stored += _store_batch(client, session_factory, key, uidvalidity, batch)
+        client.add_flags(batch, [imapclient.SEEN], silent=True)
+    _touch_poll_time(session_factory, key)
+    return stored
+
+
+def _prepare_state(session_factory: sessionmaker[Session], key: str, uidvalidity: int) -> int:
+    with session_factory.begin() as session:
+        state = session.scalars(select(MailboxState).where(MailboxState.mailbox == key)).first()
+        if state is None:
+            session.add(MailboxState(mailbox=key, uidvalidity=uidvalidity, last_uid=0))
+            return 0
+        if state.uidvalidity != uidvalidity:
+            logger.warning(
+                "UIDVALIDITY changed, rescanning the folder",
+                extra={"mailbox": key, "old_uidvalidity": state.uidvalidity, "uidvalidity": uidvalidity},
+            )
+            state.uidvalidity = uidvalidity
+            state.last_uid = 0
+        return state.last_uid
+
+
+def _flag_stored_messages_seen(client: imapclient.IMAPClient, last_uid: int) -> None:
+    if last_uid == 0:
+        return
+    unflagged = client.search(["UNSEEN", "UID", f"1:{last_uid}"])
+    unflagged = [uid for uid in unflagged if uid <= last_uid]
+    if unflagged:
+        client.add_flags(unflagged, [imapclient.SEEN], silent=True)
+
+
+def _batches(client: imapclient.IMAPClient, uids: list[int]) -> Iterator[list[int]]:
+    """Group UIDs so one batch stays under MAX_BATCH_BYTES in memory."""
+    if not uids:
+        return
+    sizes = client.fetch(uids, ["RFC822.SIZE"])
+    batch: list[int] = []
+    batch_bytes = 0
+    for uid in uids:
+        size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+        if batch and (batch_bytes + size > MAX_BATCH_BYTES or len(batch) >= MAX_BATCH_MESSAGES):
+            yield batch
+            batch, batch_bytes = [], 0
+        batch.append(uid)
+        batch_bytes += size
+    if batch:
+        yield batch
+
+
+def _store_batch(
+    client: imapclient.IMAPClient,
+    session_factory: sessionmaker[Session],
+    key: str,
+    uidvalidity: int,
+    uids: list[int],
+) -> int:
+    fetched = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+    stored = 0
+    with session_factory.begin() as session:
+        for uid in uids:
+            data = fetched.get(uid)
+            if data is None or b"BODY[]" not in data:
+                logger.warning("message vanished before fetch", extra={"mailbox": key, "uid": uid})
+                continue
+            stored += _store_one(session, key, uidvalidity, uid, data[b"BODY[]"], data.get(b"INTERNALDATE"))
+        state = session.scalars(select(MailboxState).where(MailboxState.mailbox == key)).one()
+        state.last_uid = max(state.last_uid, max(uids))
+    return stored
+
+
+def _store_one(
+    session: Session, key: str, uidvalidity: int, uid: int, raw: bytes, internal_date: object
+) -> int:
+    existing = select(InboundMessage.id).where(
+        InboundMessage.mailbox == key, InboundMessage.uidvalidity == uidvalidity, InboundMessage.uid == uid
+    )
+    if session.scalars(existing).first() is not None:
+        return 0
+    message_id = header_message_id(raw)
+    digest = body_sha256(raw)
+    inbound = InboundMessage(
+        mailbox=key,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        message_id=message_id,
+        body_sha256=digest,
+        raw=raw,
+        size=len(raw),
+        received_at=_arrival_time(internal_date),
+        state=InboundState.DUPLICATE if _is_duplicate(session, message_id, digest) else InboundState.STORED,
+    )
+    session.add(inbound)
+    session.flush()
+    logger.info(
+        "message stored",
+        extra={"mailbox": key, "uid": uid, "uidvalidity": uidvalidity, "message_id": message_id,
+               "state": inbound.state.value},
+    )
+    return 1
+
+
+def _is_duplicate(session: Session, message_id: str | None, digest: str) -> bool:
+    if message_id is None:
+        return False
+    query = select(InboundMessage.id).where(
+        InboundMessage.message_id == message_id, InboundMessage.body_sha256 == digest
+    )
+    return session.scalars(query).first() is not None
+
+
+def _arrival_time(internal_date: object) -> datetime.datetime:
+    # INTERNALDATE is the server's arrival time, which the procedure's
+    # deadline counts from; the sender's Date header can be anything.
+    if isinstance(internal_date, datetime.datetime):
+        if internal_date.tzinfo is None:
+            return internal_date.replace(tzinfo=datetime.UTC)
+        return internal_date
+    return utcnow()
+
+
+def _touch_poll_time(session_factory: sessionmaker[Session], key: str) -> None:
+    with session_factory.begin() as session:
+        state = session.scalars(select(MailboxState).where(MailboxState.mailbox == key)).one()
+        state.last_poll_at = utcnow()

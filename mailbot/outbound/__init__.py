@@ -1,0 +1,1 @@
+"""Outgoing mail: templates, composition with threading headers, the outbox."""

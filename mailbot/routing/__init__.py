@@ -1,0 +1,1 @@
+"""Routing: decide what an inbound message is and what it changes."""

@@ -1,0 +1,1 @@
+"""Tickets: numbering, deadlines on the working calendar, and the thread."""

@@ -1,0 +1,70 @@
+"""Read-only views of tickets for the command line and JSON consumers."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from mailbot.db.models import Channel, ThreadEntry, Ticket, TicketStatus
+
+STATUS_RU = {
+    TicketStatus.OPEN: "в работе",
+    TicketStatus.CLARIFICATION: "уточнение",
+    TicketStatus.ANSWERED: "дан ответ",
+    TicketStatus.CLOSED: "закрыта",
+}
+CHANNEL_RU = {
+    Channel.EMAIL: "письменно",
+    Channel.PHONE: "по телефону",
+    Channel.IN_PERSON: "лично",
+}
+ENTRY_KIND_RU = {
+    "request": "обращение",
+    "reply": "ответ заявителя",
+    "staff_message": "письмо сотрудника ИТ",
+    "acknowledgement": "подтверждение регистрации",
+    "clarification": "уточняющий вопрос",
+    "status": "смена статуса",
+    "process_set": "процесс определён",
+    "auto_reply": "автоответ",
+    "bounce": "отчёт о недоставке",
+    "receipt": "уведомление о прочтении",
+}
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "process": ticket.process,
+        "confidence": ticket.confidence,
+        "status": ticket.status.value,
+        "requester": ticket.requester_address,
+        "requester_name": ticket.requester_name,
+        "subject": ticket.subject,
+        "channel": ticket.channel.value,
+        "received_at": _iso(ticket.received_at),
+        "due_date": ticket.due_date.isoformat(),
+        "due_at": _iso(ticket.due_at),
+        "closed_at": _iso(ticket.closed_at),
+        "assignee": ticket.assignee,
+        "model_version": ticket.model_version,
+    }
+
+
+def entry_json(entry: ThreadEntry) -> dict[str, Any]:
+    return {
+        "created_at": _iso(entry.created_at),
+        "direction": entry.direction.value,
+        "kind": entry.kind,
+        "author": entry.author,
+        "message_id": entry.message_id,
+        "text": entry.text,
+        "attachments": [
+            {"filename": item.filename, "content_type": item.content_type, "size": item.size, "sha256": item.sha256}
+            for item in entry.attachments
+        ],
+    }
