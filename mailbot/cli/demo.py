@@ -7,7 +7,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from mailbot.cli.tickets import load_tickets, render_table
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from mailbot.cli.tickets import describe_ticket, load_tickets, render_table
+from mailbot.db.models import InboundMessage, ThreadEntry, Ticket
 from mailbot.demo.runner import DemoResult, run_demo
 from mailbot.logs import configure_logging
 
@@ -35,22 +39,48 @@ def register(commands: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     configure_logging("INFO" if args.verbose else "WARNING")
     result = run_demo(args.storage, report=print)
-    tickets = load_tickets(result.settings)
+    settings = result.settings
+    tickets = list(reversed(load_tickets(settings)))
     print()
-    print(render_table(list(reversed(tickets)), result.settings))
-    print(f"\nЗаявок: {len(tickets)}, писем отправлено: {len(result.acknowledgements)}.")
+    print(render_table(tickets, settings))
+    print()
     print(_summary(result))
-    print("\nОдно из подтверждений, как его получил сотрудник:\n")
+    print("\nПереписка первой заявки (с ответом заявителя):\n")
+    print(_first_thread(result))
+    print("\nПодтверждение, как его получил сотрудник:\n")
     print(render_received(result.acknowledgements[0]))
     return 0
 
 
+OUTCOMES_RU = {
+    "new_ticket": "Открыто заявок",
+    "thread_reply": "Ответов, добавленных в переписку заявок",
+    "clarification_answer": "Ответов на уточняющий вопрос",
+    "robot": "Автоматических писем (без ответа)",
+    "rejected": "Писем с адресов вне домена Комитета (без заявки и ответа)",
+    "not_request": "Писем, не являющихся обращениями",
+    "quarantined": "Писем в карантине",
+}
+
+
 def _summary(result: DemoResult) -> str:
-    robots = sum(1 for sample in result.delivered if sample.expected_process is None)
-    return (
-        f"Из {len(result.delivered)} писем {robots} — автоматические (им не отвечаем); "
-        "ответ заявителя добавлен в переписку своей заявки без нового номера."
-    )
+    with result.application.session_factory() as session:
+        query = select(InboundMessage.outcome, func.count()).group_by(InboundMessage.outcome)
+        counts = dict(session.execute(query).tuples().all())
+    lines = [f"{title}: {counts[key]}" for key, title in OUTCOMES_RU.items() if counts.get(key)]
+    lines.append(f"Отправлено писем: {len(result.acknowledgements)}")
+    return "\n".join(lines)
+
+
+def _first_thread(result: DemoResult) -> str:
+    with result.application.session_factory() as session:
+        query = (
+            select(Ticket)
+            .order_by(Ticket.id)
+            .options(selectinload(Ticket.entries).selectinload(ThreadEntry.attachments))
+        )
+        ticket = session.scalars(query).first()
+        return describe_ticket(ticket, result.settings) if ticket is not None else "—"
 
 
 def render_received(message: EmailMessage) -> str:

@@ -34,7 +34,9 @@ def translate_error(message: str) -> str:
 
 class RussianHelpFormatter(argparse.RawDescriptionHelpFormatter):
     def add_usage(self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None) -> None:
-        super().add_usage(usage, actions, groups, prefix="Использование: ")
+        # argparse passes prefix="" when it builds a subcommand's prog from the
+        # parent's usage; only the default English prefix is replaced.
+        super().add_usage(usage, actions, groups, prefix="Использование: " if prefix is None else prefix)
 
 
 class RussianArgumentParser(argparse.ArgumentParser):

@@ -27,6 +27,7 @@ from mailbot.daemon import Daemon
 from mailbot.db.models import InboundMessage, InboundState, Ticket
 from mailbot.demo.samples import DemoMail, reply_to, sample_messages
 from mailbot.demo.servers import EmbeddedImapServer, SmtpSink
+from mailbot.cli.russian import count_of
 
 IT_ADDRESS = "it@committee.example"
 WAIT_SECONDS = 60.0
@@ -79,11 +80,11 @@ def run_demo(storage_dir: Path | None, report: Callable[[str], None]) -> DemoRes
 
 def _deliver(imap: EmbeddedImapServer, application: Application, report: Callable[[str], None]) -> list[DemoMail]:
     samples = sample_messages()
-    report(f"Доставляем в ящик {len(samples)} писем…")
+    report(f"Доставляем в ящик {count_of(len(samples), 'письмо', 'письма', 'писем')}…")
     for sample in samples:
         imap.append(sample.raw)
     _wait_until(lambda: _processed_count(application) >= len(samples))
-    report(f"Обработано писем: {_processed_count(application)}")
+    report(f"Обработано: {count_of(_processed_count(application), 'письмо', 'письма', 'писем')}")
     return samples
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import select
+import ssl
 import threading
 import time
 
@@ -21,10 +23,11 @@ def supports_idle(client: imapclient.IMAPClient) -> bool:
 
 
 def wait_for_mail(client: imapclient.IMAPClient, seconds: float, stop: threading.Event) -> bool:
-    """Block until the folder changes, `seconds` pass or `stop` is set.
+    """Block until the server says something, `seconds` pass or `stop` is set.
 
-    Returns True when the server reported a change. The wait is cut into
-    short slices so that a stop request is noticed within about a second.
+    Returns True when the server reported new or changed messages. The wait
+    is cut into short slices so that a stop request is noticed within about
+    a second.
     """
     seconds = min(seconds, MAX_IDLE_SECONDS)
     if not supports_idle(client):
@@ -35,12 +38,23 @@ def wait_for_mail(client: imapclient.IMAPClient, seconds: float, stop: threading
     client.idle()
     try:
         while not stop.is_set() and time.monotonic() < deadline:
-            responses = client.idle_check(timeout=CHECK_SLICE_SECONDS)
-            if any(_is_change(response) for response in responses):
-                return True
-        return False
+            if _readable(client, CHECK_SLICE_SECONDS):
+                break
     finally:
-        client.idle_done()
+        # Responses are read by idle_done() in blocking mode. imapclient's
+        # idle_check() reads them from a non-blocking socket and loses a line
+        # that arrives in two TCP segments (seen with pymap 0.36), which then
+        # breaks the connection.
+        _, responses = client.idle_done()
+    return any(_is_change(response) for response in responses)
+
+
+def _readable(client: imapclient.IMAPClient, timeout: float) -> bool:
+    sock = client.socket()
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    ready, _, _ = select.select([sock], [], [], timeout)
+    return bool(ready)
 
 
 def _is_change(response: tuple[object, ...]) -> bool:

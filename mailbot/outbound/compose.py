@@ -6,12 +6,20 @@ import dataclasses
 import datetime
 import email.policy
 import email.utils
-from email.headerregistry import Address as HeaderAddress
-from email.message import EmailMessage
+import secrets
+import time
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 
 from mailbot.outbound.render import RenderedMail
 
-SMTP_POLICY = email.policy.SMTP.clone(max_line_length=78)
+# The legacy compat32 classes are used on purpose: the modern header folder
+# of Python 3.11 drops the space between two encoded-words when it splits a
+# long Cyrillic subject, so "МФУ в" arrived as "МФУв". email.header.Header
+# keeps every space inside the encoded text.
+SMTP_POLICY = email.policy.compat32.clone(linesep="\r\n")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,11 +35,28 @@ class Envelope:
 
 
 def make_message_id(ticket_number: str | None, sender_address: str) -> str:
+    """Return a new Message-ID such as <IT-2026-00042.k3x9.5f0c2a1b9e7d4c33@committee.example>.
+
+    The ticket number makes our mail easy to find in server logs; the
+    millisecond time and 64 random bits make the id unique. It stays short
+    enough that the header is never folded.
+    """
     domain = sender_address.rpartition("@")[2] or "mailbot.invalid"
-    return email.utils.make_msgid(idstring=ticket_number or "mailbot", domain=domain)
+    stamp = _base36(time.time_ns() // 1_000_000)
+    return f"<{ticket_number or 'mailbot'}.{stamp}.{secrets.token_hex(8)}@{domain}>"
 
 
-def compose(rendered: RenderedMail, envelope: Envelope, *, message_id: str) -> EmailMessage:
+def _base36(value: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        value, remainder = divmod(value, 36)
+        text = digits[remainder] + text
+        if value == 0:
+            return text
+
+
+def compose(rendered: RenderedMail, envelope: Envelope, *, message_id: str) -> Message:
     """Return a text+HTML message carrying `message_id` and the loop guards.
 
     Automatic mail is marked with Auto-Submitted (RFC 3834) and
@@ -39,10 +64,10 @@ def compose(rendered: RenderedMail, envelope: Envelope, *, message_id: str) -> E
     out-of-office robots do not answer it; X-Loop names our address so our
     own mail coming back is recognised and dropped.
     """
-    message = EmailMessage(policy=SMTP_POLICY)
-    message["From"] = HeaderAddress(envelope.sender_name, addr_spec=envelope.sender_address)
+    message = MIMEMultipart("alternative")
+    message["From"] = email.utils.formataddr((str(Header(envelope.sender_name, "utf-8")), envelope.sender_address))
     message["To"] = ", ".join(envelope.recipients)
-    message["Subject"] = rendered.subject
+    message["Subject"] = Header(rendered.subject, "utf-8", header_name="Subject")
     message["Date"] = email.utils.format_datetime(datetime.datetime.now(datetime.UTC))
     message["Message-ID"] = message_id
     if envelope.in_reply_to:
@@ -53,6 +78,6 @@ def compose(rendered: RenderedMail, envelope: Envelope, *, message_id: str) -> E
         message["Auto-Submitted"] = "auto-replied"
         message["X-Auto-Response-Suppress"] = "All"
     message["X-Loop"] = envelope.sender_address
-    message.set_content(rendered.text, charset="utf-8")
-    message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    message.attach(MIMEText(rendered.text, "plain", "utf-8"))
+    message.attach(MIMEText(rendered.html, "html", "utf-8"))
     return message

@@ -65,3 +65,19 @@ def queue_to_requester(
         text=rendered.text, author=settings.address, message_id=message_id, outbox_id=row.id,
     )
     return row
+
+
+def queue_staff_notice(
+    session: Session, settings: Settings, kind: str, context: dict[str, object], *, ticket_id: int | None = None
+) -> OutboxMessage | None:
+    """Queue a notice to the IT staff addresses; None when none are configured."""
+    if not settings.staff:
+        return None
+    rendered = render_mail(kind, context)
+    envelope = Envelope(
+        sender_address=settings.address,
+        sender_name=settings.display_name,
+        recipients=settings.staff,
+    )
+    message = compose(rendered, envelope, message_id=make_message_id(None, settings.address))
+    return enqueue(session, message, kind=kind, envelope_from=settings.address, ticket_id=ticket_id)

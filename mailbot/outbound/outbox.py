@@ -13,7 +13,7 @@ import asyncio
 import datetime
 import logging
 import random
-from email.message import EmailMessage
+from email.message import Message
 
 import aiosmtplib
 from sqlalchemy import select
@@ -34,7 +34,7 @@ BATCH_SIZE = 50
 
 def enqueue(
     session: Session,
-    message: EmailMessage,
+    message: Message,
     *,
     kind: str,
     envelope_from: str,

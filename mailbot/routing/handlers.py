@@ -15,6 +15,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.classify import is_too_short
 from mailbot.db.models import (
     Direction,
     InboundMessage,
@@ -136,7 +137,9 @@ def _open_request(
     if classification.process is None:
         return Outcome("not_request", inbound, reason="classifier")
 
-    needs_question = classification.confidence < context.threshold
+    needs_question = classification.confidence < context.threshold or is_too_short(
+        parsed.subject, parsed.reply_text
+    )
     request = NewTicket(
         requester_address=parsed.from_address or "",
         requester_name=parsed.from_.name if parsed.from_ else "",

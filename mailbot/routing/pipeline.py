@@ -17,11 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.db.models import InboundMessage, InboundState
+from mailbot.outbound.notices import queue_staff_notice
 from mailbot.parse import parse_message
 from mailbot.routing.context import Context
 from mailbot.routing.handlers import Outcome, handle_message
 
 logger = logging.getLogger(__name__)
+
+QUARANTINED_OUTCOME = "quarantined"
 
 
 def process_pending(
@@ -66,7 +69,7 @@ def process_one(session_factory: sessionmaker[Session], context: Context, inboun
         logger.info("message processed", extra=outcome.log_extra())
         return outcome
     except Exception as error:  # noqa: BLE001 - one bad message must not stop the loop
-        quarantine(session_factory, inbound_id, error)
+        quarantine(session_factory, inbound_id, error, context)
         return None
 
 
@@ -86,20 +89,31 @@ def _route(session: Session, context: Context, inbound: InboundMessage) -> Outco
     return handle_message(session, context, inbound, parsed)
 
 
-def quarantine(session_factory: sessionmaker[Session], inbound_id: int, error: BaseException) -> None:
-    """Keep the raw message, mark it QUARANTINED and record the error."""
+def quarantine(
+    session_factory: sessionmaker[Session], inbound_id: int, error: BaseException, context: Context
+) -> None:
+    """Keep the raw message, mark it QUARANTINED, record the error, tell staff once."""
     detail = "".join(traceback.format_exception(error, limit=8))
     with session_factory.begin() as session:
         inbound = session.get(InboundMessage, inbound_id)
         if inbound is None:
             return
+        first_time = inbound.outcome != QUARANTINED_OUTCOME
         inbound.state = InboundState.QUARANTINED
+        inbound.outcome = QUARANTINED_OUTCOME
         inbound.error = detail
-        message_id = inbound.message_id
-        uid = inbound.uid
-    logger.error(
-        "message quarantined: %s",
-        type(error).__name__,
-        extra={"inbound_id": inbound_id, "message_id": message_id, "uid": uid},
-        exc_info=error,
-    )
+        if first_time:
+            _notify_staff(session, context, inbound, error)
+        log_extra = {"inbound_id": inbound_id, "message_id": inbound.message_id, "uid": inbound.uid}
+    logger.error("message quarantined: %s", type(error).__name__, extra=log_extra, exc_info=error)
+
+
+def _notify_staff(session: Session, context: Context, inbound: InboundMessage, error: BaseException) -> None:
+    notice = {
+        "inbound_id": inbound.id,
+        "message_id": inbound.message_id,
+        "received_at": inbound.received_at.astimezone(context.settings.tz),
+        "size": inbound.size,
+        "error_line": f"{type(error).__name__}: {error}"[:300],
+    }
+    queue_staff_notice(session, context.settings, "quarantine_notice", notice)

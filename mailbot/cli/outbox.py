@@ -1,0 +1,57 @@
+"""`mailbot outbox list`: outgoing mail and its delivery state."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlalchemy import select
+from tabulate import tabulate
+
+from mailbot.app import open_database
+from mailbot.cli.common import print_json, settings_from
+from mailbot.db.engine import create_session_factory
+from mailbot.db.models import OutboxMessage, OutboxState, utcnow
+from mailbot.outbound.render import russian_datetime
+
+STATE_RU = {OutboxState.PENDING: "ожидает", OutboxState.SENT: "отправлено", OutboxState.FAILED: "не доставлено"}
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("outbox", help="очередь исходящих писем", description="Очередь исходящих писем.")
+    actions = parser.add_subparsers(title="действия", metavar="ДЕЙСТВИЕ", required=True)
+    list_parser = actions.add_parser("list", help="письма в очереди")
+    list_parser.add_argument("--all", action="store_true", help="показать и отправленные письма")
+    list_parser.add_argument("--json", action="store_true", help="вывести в JSON")
+    list_parser.set_defaults(handler=handle_list)
+
+
+def handle_list(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    session_factory = create_session_factory(open_database(settings))
+    with session_factory() as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if not args.all:
+            query = query.where(OutboxMessage.state != OutboxState.SENT)
+        rows = list(session.scalars(query))
+    pending = [row for row in rows if row.state == OutboxState.PENDING]
+    oldest = min((row.created_at for row in pending), default=None)
+    oldest_age = (utcnow() - oldest).total_seconds() if oldest else 0.0
+    if args.json:
+        print_json({
+            "pending": len(pending),
+            "oldest_pending_age_seconds": round(oldest_age),
+            "messages": [
+                {"id": row.id, "message_id": row.message_id, "kind": row.kind, "state": row.state.value,
+                 "attempts": row.attempts, "recipients": row.recipients, "last_error": row.last_error,
+                 "created_at": row.created_at.isoformat()}
+                for row in rows
+            ],
+        })
+        return 0
+    table = [[row.id, row.kind, ", ".join(row.recipients), STATE_RU[row.state], row.attempts,
+              russian_datetime(row.created_at, settings.tz), (row.last_error or "")[:50]] for row in rows]
+    if table:
+        print(tabulate(table, headers=["ID", "Вид", "Кому", "Состояние", "Попыток", "Создано", "Ошибка"]))
+    print(f"\nОжидают отправки: {len(pending)}; самое старое ждёт {round(oldest_age / 60)} мин.")
+    return 0

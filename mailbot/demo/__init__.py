@@ -1,0 +1,1 @@
+"""The demo: embedded mail servers, sample mail and the `mailbot demo` run."""
