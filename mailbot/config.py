@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     friday_end: datetime.time = datetime.time(16, 45)
     classify_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
+    reply_limits: Annotated[tuple[tuple[int, int], ...], NoDecode] = ((10, 600), (30, 3600), (100, 86400))
+    outside_notice: bool = False
+    max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_mime_depth: int = Field(default=20, ge=1, le=200)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -82,6 +87,19 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(item.strip().lower() for item in value.split(",") if item.strip())
         return value
+
+    @field_validator("reply_limits", mode="before")
+    @classmethod
+    def _parse_reply_limits(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        windows = []
+        for item in value.split(","):
+            count, _, seconds = item.strip().partition("/")
+            if not (count.strip().isdigit() and seconds.strip().isdigit()):
+                raise ValueError(f"ожидаются пары «писем/секунд» через запятую, например 10/600,30/3600; «{item.strip()}» не подходит")
+            windows.append((int(count), int(seconds)))
+        return tuple(windows)
 
     @field_validator("timezone")
     @classmethod

@@ -53,13 +53,32 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Write to whatever sys.stderr is at the moment of each record.
+
+    Looking the stream up per record keeps logging working when sys.stderr
+    is replaced after set-up, as pytest's output capture does.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # imapclient logs protocol lines at DEBUG; keep them out unless asked.
     logging.getLogger("imapclient").setLevel(max(logging.INFO, logging.getLevelName(level)))
-    for noisy in ("apscheduler", "mail.log", "pymap", "asyncio"):
+    for noisy in ("alembic", "apscheduler", "mail.log", "pymap", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.classify import load_classifier
-from mailbot.cli.common import print_json
+from mailbot.cli.common import print_json, settings_from
 from mailbot.errors import MailbotError
 from mailbot.parse import ParsedMessage, parse_message
 
@@ -35,7 +35,8 @@ def handle(args: argparse.Namespace) -> int:
         raw = args.file.read_bytes()
     except OSError as error:
         raise MailbotError(f"не удалось прочитать файл {args.file}: {error.strerror}") from error
-    parsed = parse_message(raw)
+    settings = settings_from(args)
+    parsed = parse_message(raw, ticket_prefix=settings.ticket_prefix, max_depth=settings.max_mime_depth)
     verdict = load_classifier().classify(parsed.subject, parsed.reply_text)
     if args.json:
         print_json(parsed.to_json() | {"process": verdict.to_json()})

@@ -95,6 +95,8 @@ class OutboxState(str, enum.Enum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # Never sent: an automatic reply over the per-recipient rate limit.
+    SUPPRESSED = "suppressed"
 
 
 def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
@@ -230,10 +232,15 @@ class OutboxMessage(Base):
     """A rendered outgoing mail waiting for, or done with, SMTP delivery."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+        Index("ix_outbox_recipient", "recipient", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    # The first recipient, lower case: what the automatic-reply limits count by.
+    recipient: Mapped[str] = mapped_column(String(320), default="")
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
     kind: Mapped[str] = mapped_column(String(40))
     envelope_from: Mapped[str] = mapped_column(String(320))
@@ -247,3 +254,19 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProcessCorrection(Base):
+    """A staff member's change of a ticket's process, kept for retraining."""
+
+    __tablename__ = "process_correction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"))
+    old_process: Mapped[int | None] = mapped_column(Integer)
+    new_process: Mapped[int | None] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)

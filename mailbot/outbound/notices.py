@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
-from mailbot.db.models import Direction, OutboxMessage, Ticket
+from mailbot.db.models import Direction, OutboxMessage, OutboxState, Ticket
+from mailbot.outbound.limits import exceeded_window
 from mailbot.outbound.compose import Envelope, compose, make_message_id
 from mailbot.outbound.outbox import enqueue
 from mailbot.outbound.render import render_mail
 from mailbot.processes import Process
 from mailbot.tickets.service import add_entry
+
+logger = logging.getLogger(__name__)
 
 
 def queue_acknowledgement(
@@ -20,9 +25,11 @@ def queue_acknowledgement(
     *,
     in_reply_to: str | None,
     references: tuple[str, ...],
+    oversize: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Queue the acknowledgement of a new ticket and record it on the thread."""
     context = {
+        "oversize": oversize,
         "ticket": ticket,
         "process_title": Process(ticket.process).title_ru if ticket.process else None,
         "received_at": ticket.received_at.astimezone(settings.tz),
@@ -59,12 +66,28 @@ def queue_to_requester(
     )
     message_id = make_message_id(ticket.number, settings.address)
     message = compose(rendered, envelope, message_id=message_id)
-    row = enqueue(session, message, kind=kind, envelope_from=settings.address, ticket_id=ticket.id)
+    state = _limited_state(session, settings, ticket, kind, automatic=automatic)
+    row = enqueue(session, message, kind=kind, envelope_from=settings.address, ticket_id=ticket.id, state=state)
     add_entry(
-        session, ticket, direction=Direction.OUTBOUND, kind=kind,
+        session, ticket, direction=Direction.OUTBOUND,
+        kind=kind if state == OutboxState.PENDING else f"{kind}_suppressed",
         text=rendered.text, author=settings.address, message_id=message_id, outbox_id=row.id,
     )
     return row
+
+
+def _limited_state(session: Session, settings: Settings, ticket: Ticket, kind: str, *, automatic: bool) -> OutboxState:
+    if not automatic:
+        return OutboxState.PENDING
+    window = exceeded_window(session, ticket.requester_address, settings.reply_limits)
+    if window is None:
+        return OutboxState.PENDING
+    logger.warning(
+        "automatic reply suppressed: %d replies in %d s reached",
+        window[0], window[1],
+        extra={"ticket": ticket.number, "kind": kind},
+    )
+    return OutboxState.SUPPRESSED
 
 
 def queue_staff_notice(
@@ -81,3 +104,25 @@ def queue_staff_notice(
     )
     message = compose(rendered, envelope, message_id=make_message_id(None, settings.address))
     return enqueue(session, message, kind=kind, envelope_from=settings.address, ticket_id=ticket_id)
+
+
+OUTSIDE_NOTICE_WINDOW = ((1, 86400),)
+
+
+def queue_outside_notice(
+    session: Session, settings: Settings, recipient: str, subject: str, *, in_reply_to: str | None
+) -> OutboxMessage | None:
+    """Queue the one-a-day notice to a sender outside the allowed domains."""
+    if exceeded_window(session, recipient, OUTSIDE_NOTICE_WINDOW, kind="outside_notice") is not None:
+        return None
+    context = {"subject": subject, "allowed_domains": settings.allowed_domains, "signature": settings.display_name}
+    rendered = render_mail("outside_notice", context)
+    envelope = Envelope(
+        sender_address=settings.address,
+        sender_name=settings.display_name,
+        recipients=(recipient,),
+        in_reply_to=in_reply_to,
+        references=(in_reply_to,) if in_reply_to else (),
+    )
+    message = compose(rendered, envelope, message_id=make_message_id(None, settings.address))
+    return enqueue(session, message, kind="outside_notice", envelope_from=settings.address, ticket_id=None)

@@ -39,16 +39,19 @@ def enqueue(
     kind: str,
     envelope_from: str,
     ticket_id: int | None,
+    state: OutboxState = OutboxState.PENDING,
 ) -> OutboxMessage:
     """Queue `message` inside the caller's transaction."""
     recipients = [address.strip() for address in str(message["To"]).split(",") if address.strip()]
     row = OutboxMessage(
         message_id=str(message["Message-ID"]),
+        recipient=recipients[0].lower() if recipients else "",
         ticket_id=ticket_id,
         kind=kind,
         envelope_from=envelope_from,
         recipients=recipients,
         raw=message.as_bytes(policy=SMTP_POLICY),
+        state=state,
     )
     session.add(row)
     session.flush()

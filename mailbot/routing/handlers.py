@@ -21,10 +21,11 @@ from mailbot.db.models import (
     InboundMessage,
     OutboxMessage,
     OutboxState,
+    StoredAttachment,
     Ticket,
     TicketStatus,
 )
-from mailbot.outbound.notices import queue_acknowledgement
+from mailbot.outbound.notices import queue_acknowledgement, queue_outside_notice
 from mailbot.parse import MessageKind, ParsedMessage
 from mailbot.routing.clarification import queue_clarification, settle_process
 from mailbot.routing.context import Context
@@ -72,6 +73,10 @@ def handle_message(session: Session, context: Context, inbound: InboundMessage, 
         return _record_robot(session, inbound, parsed, match, reason)
 
     if not _sender_allowed(parsed, settings.allowed_domains):
+        if settings.outside_notice and parsed.from_address:
+            queue_outside_notice(
+                session, settings, parsed.from_address, parsed.subject, in_reply_to=parsed.message_id
+            )
         return Outcome("rejected", inbound, reason="outside_allowed_domains")
 
     if match.ticket is not None:
@@ -153,25 +158,41 @@ def _open_request(
         parent_id=related.id if related is not None else None,
     )
     ticket = open_ticket(session, request, prefix=context.settings.ticket_prefix, tz=context.settings.tz)
+    oversize = _oversize(context, inbound)
     add_entry(
         session, ticket, direction=Direction.INBOUND, kind="request",
         text=parsed.reply_text, author=request.requester_address, message_id=parsed.message_id,
-        inbound_id=inbound.id, attachments=_store_attachments(context, parsed),
+        inbound_id=inbound.id, attachments=() if oversize else _store_attachments(context, parsed),
     )
     if needs_question:
         queue_clarification(session, context, ticket, classification, parsed)
     else:
-        _acknowledge(session, context, ticket, parsed)
-    return Outcome("new_ticket", inbound, ticket=ticket)
+        _acknowledge(session, context, ticket, parsed, oversize=oversize)
+    return Outcome("new_ticket", inbound, ticket=ticket, reason="oversize" if oversize else None)
 
 
-def _acknowledge(session: Session, context: Context, ticket: Ticket, parsed: ParsedMessage) -> None:
+def _oversize(context: Context, inbound: InboundMessage) -> dict[str, str] | None:
+    """Describe a message over the size limit for the acknowledgement, or None.
+
+    The raw message stays stored whole; only its attachments are not taken
+    into the ticket, and the requester is told why.
+    """
+    limit = context.settings.max_message_bytes
+    if inbound.size <= limit:
+        return None
+    megabyte = 1024 * 1024
+    return {"size_mb": f"{inbound.size / megabyte:.1f}".replace(".", ","), "limit_mb": f"{limit / megabyte:g}"}
+
+
+def _acknowledge(
+    session: Session, context: Context, ticket: Ticket, parsed: ParsedMessage, *, oversize: dict[str, str] | None = None
+) -> None:
     queue_acknowledgement(
         session, context.settings, ticket,
-        in_reply_to=parsed.message_id, references=parsed.references,
+        in_reply_to=parsed.message_id, references=parsed.references, oversize=oversize,
     )
 
 
-def _store_attachments(context: Context, parsed: ParsedMessage) -> tuple:
+def _store_attachments(context: Context, parsed: ParsedMessage) -> tuple[StoredAttachment, ...]:
     storage_dir = context.settings.storage_dir
     return tuple(store_attachment(storage_dir, attachment) for attachment in parsed.attachments)

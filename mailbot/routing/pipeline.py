@@ -85,7 +85,8 @@ def _claim(session: Session, inbound_id: int) -> InboundMessage | None:
 
 
 def _route(session: Session, context: Context, inbound: InboundMessage) -> Outcome:
-    parsed = parse_message(inbound.raw, ticket_prefix=context.settings.ticket_prefix)
+    settings = context.settings
+    parsed = parse_message(inbound.raw, ticket_prefix=settings.ticket_prefix, max_depth=settings.max_mime_depth)
     return handle_message(session, context, inbound, parsed)
 
 

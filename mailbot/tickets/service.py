@@ -62,7 +62,7 @@ def open_ticket(session: Session, request: NewTicket, *, prefix: str, tz: dateti
     session.flush()
     logger.info(
         "ticket opened",
-        extra={"ticket": ticket.number, "process": ticket.process, "due_date": str(ticket.due_date)},
+        extra={"ticket": ticket.number, "process_code": ticket.process, "due_date": str(ticket.due_date)},
     )
     return ticket
 

@@ -1,0 +1,104 @@
+"""`mailbot inbound list` and `mailbot rejected list`: what arrived and what became of it."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlalchemy import select
+from tabulate import tabulate
+
+from mailbot.app import open_database
+from mailbot.cli.common import print_json, settings_from
+from mailbot.config import Settings
+from mailbot.db.engine import create_session_factory
+from mailbot.db.models import InboundMessage, Ticket
+from mailbot.outbound.render import russian_datetime
+from mailbot.parse import parse_message
+
+OUTCOME_RU = {
+    "new_ticket": "новая заявка",
+    "thread_reply": "в переписку заявки",
+    "clarification_answer": "ответ на уточнение",
+    "robot": "автоматическое письмо",
+    "loop": "наше же письмо",
+    "rejected": "вне домена Комитета",
+    "not_request": "не обращение",
+    "quarantined": "карантин",
+}
+SUBJECT_WIDTH = 40
+
+
+def register(commands: Any) -> None:
+    inbound = commands.add_parser("inbound", help="входящие письма", description="Входящие письма и что с ними стало.")
+    actions = inbound.add_subparsers(title="действия", metavar="ДЕЙСТВИЕ", required=True)
+    list_parser = actions.add_parser("list", help="список входящих писем")
+    list_parser.add_argument("--outcome", choices=sorted(OUTCOME_RU), help="только письма с этим итогом")
+    list_parser.add_argument("--limit", type=int, default=100, metavar="N", help="не больше N писем (по умолчанию 100)")
+    list_parser.add_argument("--json", action="store_true", help="вывести в JSON")
+    list_parser.set_defaults(handler=handle_list)
+
+    rejected = commands.add_parser(
+        "rejected",
+        help="письма с адресов вне домена Комитета",
+        description="Письма с адресов вне MAILBOT_ALLOWED_DOMAINS: заявок не открыли и ответа не получили.",
+    )
+    rejected_actions = rejected.add_subparsers(title="действия", metavar="ДЕЙСТВИЕ", required=True)
+    rejected_list = rejected_actions.add_parser("list", help="список таких писем")
+    rejected_list.add_argument("--limit", type=int, default=100, metavar="N", help="не больше N писем")
+    rejected_list.add_argument("--json", action="store_true", help="вывести в JSON")
+    rejected_list.set_defaults(handler=handle_list, outcome="rejected")
+
+
+def handle_list(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    loaded = _load(settings, args.outcome, args.limit)
+    rows = [_describe(message, number, settings) for message, number in loaded]
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("Писем нет.")
+        return 0
+    table = [
+        [row["id"], russian_datetime(message.received_at, settings.tz), row["from"], _shorten(row["subject"]),
+         OUTCOME_RU.get(row["outcome"] or "", row["state"]), row["ticket"] or "—"]
+        for row, (message, _) in zip(rows, loaded, strict=True)
+    ]
+    print(tabulate(table, headers=["ID", "Получено", "От", "Тема", "Итог", "Заявка"]))
+    print(f"\nВсего: {len(rows)}")
+    return 0
+
+
+def _load(settings: Settings, outcome: str | None, limit: int) -> list[tuple[InboundMessage, str | None]]:
+    session_factory = create_session_factory(open_database(settings))
+    with session_factory() as session:
+        query = (
+            select(InboundMessage, Ticket.number)
+            .outerjoin(Ticket, Ticket.id == InboundMessage.ticket_id)
+            .order_by(InboundMessage.id.desc())
+            .limit(limit)
+        )
+        if outcome:
+            query = query.where(InboundMessage.outcome == outcome)
+        return [(message, number) for message, number in session.execute(query).tuples()]
+
+
+def _describe(message: InboundMessage, ticket_number: str | None, settings: Settings) -> dict[str, Any]:
+    parsed = parse_message(message.raw, ticket_prefix=settings.ticket_prefix)
+    return {
+        "id": message.id,
+        "uid": message.uid,
+        "message_id": message.message_id,
+        "received_at": message.received_at.isoformat(),
+        "from": parsed.from_address or "",
+        "subject": parsed.subject,
+        "state": message.state.value,
+        "outcome": message.outcome,
+        "ticket": ticket_number,
+    }
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUBJECT_WIDTH else text[: SUBJECT_WIDTH - 1] + "…"

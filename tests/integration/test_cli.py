@@ -1,0 +1,124 @@
+"""The command line against a real database and real loopback servers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mailbot.cli import main
+from mailbot.config import Settings
+from mailbot.daemon import Daemon
+from mailbot.demo.servers import ImapServer, SmtpSink
+from tests.integration.test_daemon import request_mail
+
+pytestmark = pytest.mark.integration
+
+FIXTURES = Path(__file__).resolve().parent.parent / "data" / "mail"
+TICKET_KEYS = {"number", "process", "status", "requester", "subject", "channel", "received_at", "due_at", "closed_at"}
+
+
+@pytest.fixture
+def env_file(settings: Settings, tmp_path: Path) -> Path:
+    """A service.env that points the command line at the test's servers and database."""
+    values = {
+        "MAILBOT_IMAP_HOST": settings.imap_host,
+        "MAILBOT_IMAP_PORT": settings.imap_port,
+        "MAILBOT_IMAP_USER": settings.imap_user,
+        "MAILBOT_IMAP_PASSWORD": settings.imap_password.get_secret_value(),
+        "MAILBOT_IMAP_SECURITY": "none",
+        "MAILBOT_SMTP_HOST": settings.smtp_host,
+        "MAILBOT_SMTP_PORT": settings.smtp_port,
+        "MAILBOT_SMTP_SECURITY": "none",
+        "MAILBOT_ADDRESS": settings.address,
+        "MAILBOT_DATABASE_URL": settings.database_url,
+        "MAILBOT_STORAGE_DIR": settings.storage_dir,
+        "MAILBOT_ALLOWED_DOMAINS": ",".join(settings.allowed_domains),
+    }
+    path = tmp_path / "service.env"
+    path.write_text("".join(f"{key}={value}\n" for key, value in values.items()), encoding="utf-8")
+    return path
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_run_once_and_tickets_commands(
+    imap_server: ImapServer, smtp_sink: SmtpSink, env_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    imap_server.append(request_mail())
+    code, out, err = run_cli(capsys, "--env-file", str(env_file), "run", "--once")
+    assert code == 0, err
+    assert "Получено писем: 1, обработано: 1, отправлено: 1." in out, err
+
+    code, out, _ = run_cli(capsys, "--env-file", str(env_file), "tickets", "list", "--json")
+    assert code == 0
+    [ticket] = json.loads(out)
+    assert TICKET_KEYS <= set(ticket)
+    assert ticket["number"] == "IT-2026-00001"
+    assert ticket["status"] == "open"
+    assert ticket["channel"] == "email"
+
+    code, out, _ = run_cli(capsys, "--env-file", str(env_file), "tickets", "list")
+    assert "IT-2026-00001" in out and "в работе" in out and "Срок ответа" in out
+
+    code, out, _ = run_cli(capsys, "--env-file", str(env_file), "tickets", "show", "it-2026-00001")
+    assert code == 0
+    assert "Заявка IT-2026-00001" in out
+    assert "подтверждение регистрации" in out
+
+    code, _, err = run_cli(capsys, "--env-file", str(env_file), "tickets", "show", "IT-2026-09999")
+    assert code == 1
+    assert "заявка IT-2026-09999 не найдена" in err
+
+
+def test_check_reaches_every_server(
+    imap_server: ImapServer, smtp_sink: SmtpSink, daemon: Daemon, env_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(capsys, "--env-file", str(env_file), "check")
+    assert code == 0, out
+    assert out.count("[ОК ]") == 4
+    assert "Все проверки пройдены." in out
+
+
+def test_check_reports_wrong_password(
+    imap_server: ImapServer, smtp_sink: SmtpSink, daemon: Daemon, env_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = env_file.read_text(encoding="utf-8").replace(
+        f"MAILBOT_IMAP_PASSWORD={imap_server.password}", "MAILBOT_IMAP_PASSWORD=wrong-password-123"
+    )
+    env_file.write_text(wrong, encoding="utf-8")
+    code, out, err = run_cli(capsys, "--env-file", str(env_file), "check")
+    assert code == 1
+    assert "[ОШИБКА] IMAP" in out
+    assert "wrong-password-123" not in out + err
+    assert imap_server.password not in out + err
+
+
+def test_run_without_settings_names_them(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MAILBOT_IMAP_HOST", "MAILBOT_IMAP_USER", "MAILBOT_SMTP_HOST", "MAILBOT_ADDRESS"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = run_cli(capsys, "--env-file", str(tmp_path / "absent.env"), "run", "--once")
+    assert code == 2
+    assert "Не заданы обязательные настройки" in err
+    assert "MAILBOT_IMAP_HOST" in err
+
+
+def test_parse_json_on_every_fixture(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for expected_file in sorted(FIXTURES.glob("*.json")):
+        expected = json.loads(expected_file.read_text(encoding="utf-8"))["expect"]
+        code, out, _ = run_cli(capsys, "--env-file", str(tmp_path / "absent.env"), "parse",
+                               str(expected_file.with_suffix(".eml")), "--json")
+        assert code == 0
+        parsed = json.loads(out)
+        name = expected_file.stem
+        assert parsed["from"]["address"].lower() == expected["from_address"].lower(), name
+        assert parsed["subject"] == expected["subject"], name
+        assert parsed["kind"] == expected["kind"], name
+        assert parsed["ticket_number"] == expected.get("ticket_number"), name
+        assert set(parsed["process"]) == {"code", "confidence"}, name
