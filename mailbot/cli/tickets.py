@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,8 @@ from mailbot.db.models import ThreadEntry, Ticket, TicketStatus
 from mailbot.errors import MailbotError
 from mailbot.processes import Process
 from mailbot.outbound.render import russian_date, russian_datetime
+from mailbot.tickets.corrections import correct_process, export_corrections
+from mailbot.tickets.service import find_by_number
 from mailbot.tickets.views import CHANNEL_RU, ENTRY_KIND_RU, STATUS_RU, entry_json, ticket_json
 
 SUBJECT_WIDTH = 48
@@ -38,6 +41,25 @@ def register(commands: Any) -> None:
     show_parser.add_argument("number", metavar="НОМЕР", help="номер заявки, например IT-2026-00042")
     show_parser.add_argument("--json", action="store_true", help="вывести в JSON")
     show_parser.set_defaults(handler=handle_show)
+
+    process_parser = actions.add_parser(
+        "set-process",
+        help="исправить процесс заявки (исправление сохраняется для обучения)",
+        description="Меняет процесс заявки. Исправление сохраняется и попадает в обучение классификатора.",
+    )
+    process_parser.add_argument("number", metavar="НОМЕР", help="номер заявки")
+    process_parser.add_argument("process", type=int, choices=range(0, 9), metavar="ПРОЦЕСС",
+                                help="код процесса 1-8; 0 — письмо не является обращением")
+    process_parser.add_argument("--author", default="", metavar="АДРЕС", help="кто исправил (адрес сотрудника)")
+    process_parser.set_defaults(handler=handle_set_process)
+
+    export_parser = actions.add_parser(
+        "export-corrections",
+        help="выгрузить исправления процессов для обучения",
+        description="Записывает исправления процессов в JSONL для «mailbot classify train --corrections ФАЙЛ».",
+    )
+    export_parser.add_argument("output", type=Path, metavar="ФАЙЛ.jsonl", help="куда записать")
+    export_parser.set_defaults(handler=handle_export_corrections)
 
 
 def load_tickets(settings: Settings, *, status: str | None = None, limit: int | None = None) -> list[Ticket]:
@@ -132,3 +154,29 @@ def _requester(ticket: Ticket) -> str:
     if ticket.requester_name:
         return f"{ticket.requester_name} <{ticket.requester_address}>"
     return ticket.requester_address
+
+
+def handle_set_process(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    session_factory = create_session_factory(open_database(settings))
+    process = Process(args.process) if args.process else None
+    with session_factory.begin() as session:
+        ticket = find_by_number(session, args.number.strip().upper())
+        if ticket is None:
+            raise MailbotError(f"заявка {args.number} не найдена")
+        old = ticket.process
+        correct_process(session, ticket, process, author=args.author)
+        number = ticket.number
+    new = f"{process.value} — {process.title_ru}" if process else "не является обращением"
+    print(f"Заявка {number}: процесс {old or '—'} → {new}. Исправление сохранено для обучения.")
+    return 0
+
+
+def handle_export_corrections(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    session_factory = create_session_factory(open_database(settings))
+    with session_factory() as session:
+        count = export_corrections(session, args.output)
+    print(f"Выгружено исправлений: {count} → {args.output}")
+    print(f"Обучение с ними: mailbot classify train --corrections {args.output}")
+    return 0

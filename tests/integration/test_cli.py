@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mailbot.classify import load_classifier
 from mailbot.cli import main
 from mailbot.config import Settings
 from mailbot.daemon import Daemon
@@ -122,3 +123,37 @@ def test_parse_json_on_every_fixture(capsys: pytest.CaptureFixture[str], tmp_pat
         assert parsed["kind"] == expected["kind"], name
         assert parsed["ticket_number"] == expected.get("ticket_number"), name
         assert set(parsed["process"]) == {"code", "confidence"}, name
+
+
+# Training takes most of this test's time and does not depend on the IMAP server.
+@pytest.mark.parametrize("imap_server", ["pymap"], indirect=True)
+def test_staff_correction_is_stored_and_trains(
+    imap_server: ImapServer, smtp_sink: SmtpSink, env_file: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    imap_server.append(request_mail(subject="Колонки", body="Не работают колонки у компьютера, звука нет совсем."))
+    run_cli(capsys, "--env-file", str(env_file), "run", "--once")
+
+    code, out, _ = run_cli(capsys, "--env-file", str(env_file), "tickets", "set-process", "IT-2026-00001", "8",
+                           "--author", "admin.it@committee.example")
+    assert code == 0
+    assert "→ 8" in out
+    _, out, _ = run_cli(capsys, "--env-file", str(env_file), "tickets", "list", "--json")
+    assert json.loads(out)[0]["process"] == 8
+
+    corrections = tmp_path / "corrections.jsonl"
+    code, _, _ = run_cli(capsys, "--env-file", str(env_file), "tickets", "export-corrections", str(corrections))
+    assert code == 0
+    [item] = [json.loads(line) for line in corrections.read_text(encoding="utf-8").splitlines()]
+    assert item["process"] == 8
+    assert item["subject"] == "Колонки"
+    assert "звука нет" in item["body"]
+
+    corpus = tmp_path / "corpus.jsonl"
+    shipped = Path(__file__).resolve().parents[2] / "mailbot" / "classify" / "data" / "corpus.jsonl"
+    corpus.write_text("".join(shipped.read_text(encoding="utf-8").splitlines(keepends=True)[:150]), encoding="utf-8")
+    model = tmp_path / "model.joblib"
+    code, _, err = run_cli(capsys, "classify", "train", "--corpus", str(corpus), "--corrections", str(corrections),
+                           "--output", str(model))
+    assert code == 0, err
+    verdict = load_classifier(model).classify("Колонки", "Не работают колонки у компьютера, звука нет совсем.")
+    assert verdict.process == 8
