@@ -25,6 +25,7 @@ from mailbot.intake.waiting import wait_for_mail
 from mailbot.outbound.outbox import deliver_due_sync
 from mailbot.routing.context import Context
 from mailbot.routing.pipeline import process_pending
+from mailbot.scheduler.jobs import register_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ class Daemon:
             max_instances=1,
             coalesce=True,
         )
+        register_jobs(scheduler, self.context, self.session_factory)
         scheduler.start()
         return scheduler
 

@@ -1,0 +1,1 @@
+"""Scheduled jobs run by APScheduler inside the daemon process."""
