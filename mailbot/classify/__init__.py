@@ -21,8 +21,8 @@ from mailbot.classify.model_file import DEFAULT_MODEL_PATH, TrainedModel, save
 
 # Confidence at or above which the classifier's answer is used as it is;
 # below it the requester is asked a clarifying question. Chosen by 5-fold
-# cross-validation in bench/classify_bench.py: about 0.81 of requests are
-# covered, with 0.93-0.95 of those correct (bench/RESULTS-classify.md).
+# cross-validation in bench/classify_bench.py: about 0.87 of requests are
+# covered, with 0.95-0.96 of those correct (bench/RESULTS-classify.md).
 DEFAULT_THRESHOLD = 0.7
 
 

@@ -16,6 +16,7 @@ import re
 import pymorphy3
 
 from mailbot.classify import lexicon
+from mailbot.classify.translit import candidates, transliterate
 
 SUBJECT_PREFIX = "s:"
 MASK_TOKENS = frozenset({"urltok", "emailtok", "phonetok", "numtok"})
@@ -125,6 +126,8 @@ def lemma_of(word: str) -> str | None:
     """Return the lemma of one folded, lower-case word, or None for a word without topic."""
     if word.isdigit():
         return "numtok"
+    if word in lexicon.ENGLISH_STOPWORDS:
+        return None
     if word in MASK_TOKENS or not _CYRILLIC.search(word):
         return lexicon.SYNONYMS.get(word, word)
 
@@ -138,22 +141,20 @@ def lemma_of(word: str) -> str | None:
 def _latin_to_russian(word: str) -> str:
     """Map an English term or a transliterated Russian word to Cyrillic.
 
-    A word stays Latin unless the glossary lists it or its transliteration
-    is in the pymorphy3 dictionary, so product names such as "outlook" stay.
+    A word stays Latin unless a glossary lists it or one of its
+    transliterations is in the pymorphy3 dictionary, so product names such
+    as "outlook" stay.
     """
-    if word in lexicon.ENGLISH_TERMS:
-        return lexicon.ENGLISH_TERMS[word]
-    if word in lexicon.SYNONYMS:
+    for glossary in (lexicon.ENGLISH_TERMS, lexicon.TRANSLIT_TERMS):
+        if word in glossary:
+            return glossary[word]
+    if word in lexicon.SYNONYMS or word in lexicon.ENGLISH_STOPWORDS or word in lexicon.LATIN_NAMES:
         return word
 
-    cyrillic = transliterate(word)
-    if _morph.word_is_known(cyrillic):
-        return cyrillic
+    # Two-letter words ("ne", "v") get only the letter-by-letter reading,
+    # because their other spellings match unrelated short words.
+    spellings = [transliterate(word)] if len(word) < 3 else candidates(word)
+    for cyrillic in spellings:
+        if _morph.word_is_known(cyrillic):
+            return cyrillic
     return word
-
-
-def transliterate(word: str) -> str:
-    """Transliterate a Latin word letter by letter into Cyrillic."""
-    for latin, cyrillic in lexicon.TRANSLIT_DIGRAPHS:
-        word = word.replace(latin, cyrillic)
-    return "".join(lexicon.TRANSLIT_LETTERS.get(char, char) for char in word)

@@ -50,6 +50,31 @@ def test_transliteration_of_known_words() -> None:
     assert text.lemmas == ("принтер", "не", "печатать")
 
 
+@pytest.mark.parametrize(
+    ("latin", "lemma"),
+    [
+        ("parol", "пароль"),
+        ("kompyuter", "компьютер"),
+        ("pozhaluysta", None),
+        ("podpisyvaetsya", "подписываться"),
+        ("ekrane", "экран"),
+        ("prezentacia", "презентация"),
+        ("uchetku", "учетка"),
+    ],
+)
+def test_transliteration_variants(latin: str, lemma: str | None) -> None:
+    text = normalize_message("", f"{latin} ploho")
+    expected = ((lemma,) if lemma is not None else ()) + ("плохо",)
+    assert text.lemmas == expected
+
+
+def test_english_function_words_dropped() -> None:
+    text = normalize_message("", "my printer is not working, paper jam in the tray")
+    assert "мы" not in text.lemmas
+    assert text.lemmas[:3] == ("принтер", "не", "working")
+    assert "замятие" in text.lemmas
+
+
 def test_subject_marked_and_prefix_stripped() -> None:
     text = normalize_message("Re: [IT-2026-00042] Монитор", "не включается")
     assert text.subject_lemmas == ("монитор",)
