@@ -20,8 +20,10 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mailbot.errors import ConfigurationError
+from mailbot.scheduler.crontab import CrontabError, crontab_trigger
 
 Security = Literal["ssl", "starttls", "none"]
+MAX_REMINDER_DAYS = 60
 AddressList = Annotated[tuple[str, ...], NoDecode]
 
 DEFAULT_PORTS = {
@@ -73,6 +75,9 @@ class Settings(BaseSettings):
     friday_end: datetime.time = datetime.time(16, 45)
     classify_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
+    authserv_id: str = ""
+    reopen_days: int = Field(default=14, ge=0, le=365)
+
     reply_limits: Annotated[tuple[tuple[int, int], ...], NoDecode] = ((10, 600), (30, 3600), (100, 86400))
     outside_notice: bool = False
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
@@ -80,6 +85,17 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+
+    imap_processed_folder: str = ""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    raw_retention_days: int = Field(default=0, ge=0)
+
+    workday_start: datetime.time = datetime.time(9, 0)
+    # Working days before the due date on which the assignee is reminded.
+    reminder_days: Annotated[tuple[int, ...], NoDecode] = (5, 1)
+    reminder_minutes: int = Field(default=15, ge=1, le=1440)
+    digest_cron: str = "0 9 * * 1"
+    digest_weeks: int = Field(default=4, ge=1, le=52)
 
     @field_validator("allowed_domains", "staff", "managers", mode="before")
     @classmethod
@@ -100,6 +116,28 @@ class Settings(BaseSettings):
                 raise ValueError(f"ожидаются пары «писем/секунд» через запятую, например 10/600,30/3600; «{item.strip()}» не подходит")
             windows.append((int(count), int(seconds)))
         return tuple(windows)
+
+    @field_validator("reminder_days", mode="before")
+    @classmethod
+    def _parse_reminder_days(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if not all(item.isdigit() and int(item) <= MAX_REMINDER_DAYS for item in items):
+            raise ValueError(
+                f"ожидаются числа рабочих дней от 0 до {MAX_REMINDER_DAYS} через запятую, например 5,1; "
+                f"получено «{value}»"
+            )
+        return tuple(sorted({int(item) for item in items}, reverse=True))
+
+    @field_validator("digest_cron")
+    @classmethod
+    def _check_digest_cron(cls, value: str) -> str:
+        try:
+            crontab_trigger(value, zoneinfo.ZoneInfo("UTC"))
+        except CrontabError as error:
+            raise ValueError(f"неверное расписание cron «{value}»: {error.reason_ru}") from error
+        return value.strip()
 
     @field_validator("timezone")
     @classmethod
@@ -126,6 +164,14 @@ class Settings(BaseSettings):
                     f"MAILBOT_{service.upper()}_SECURITY=none допускается только для "
                     f"адресов loopback (127.0.0.1, ::1, localhost), а указан «{host}»"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _check_workday_start(self) -> Settings:
+        if self.workday_start >= min(self.workday_end, self.friday_end):
+            raise ValueError(
+                "MAILBOT_WORKDAY_START должно быть раньше MAILBOT_WORKDAY_END и MAILBOT_FRIDAY_END"
+            )
         return self
 
     @property

@@ -54,3 +54,12 @@ def application(settings: Settings) -> Iterator[Application]:
 @pytest.fixture
 def daemon(application: Application) -> Daemon:
     return Daemon(application.context, application.session_factory)
+
+
+def start_daemon(
+    imap: ImapServer, smtp: SmtpSink, database_url: str, tmp_path: Path, **overrides: object
+) -> Daemon:
+    """Build a daemon on the test's servers with some settings overridden."""
+    settings = make_settings(imap, smtp, database_url, tmp_path / "storage", **overrides)
+    application = build_application(settings)
+    return Daemon(application.context, application.session_factory)

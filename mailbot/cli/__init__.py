@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mailbot.cli import check, classify, db, demo, inbound, outbox, parse, quarantine, run, tickets
+from mailbot.cli import check, classify, db, demo, digest, inbound, outbox, parse, prune, quarantine, run, tickets
 from mailbot.cli.russian_argparse import RussianArgumentParser
 from mailbot.errors import ConfigurationError, MailbotError
 
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="файл настроек (по умолчанию service.env в текущей папке)",
     )
     commands = parser.add_subparsers(title="команды", metavar="КОМАНДА", required=True)
-    for module in (run, demo, parse, tickets, inbound, quarantine, outbox, db, check, classify):
+    for module in (run, demo, parse, tickets, inbound, quarantine, outbox, db, prune, check, classify, digest):
         module.register(commands)
     return parser
 

@@ -45,10 +45,14 @@ def handle(args: argparse.Namespace) -> int:
     print(render_table(tickets, settings))
     print()
     print(_summary(result))
-    print("\nПереписка первой заявки (с ответом заявителя):\n")
+    print("\nПереписка первой заявки (ответ заявителя и ответ сотрудника ИТ-службы):\n")
     print(_first_thread(result))
-    print("\nПодтверждение, как его получил сотрудник:\n")
+    print("\nПодтверждение, как его получил заявитель:\n")
     print(render_received(result.acknowledgements[0]))
+    answer = _staff_answer(result)
+    if answer is not None:
+        print("\nОтвет ИТ-службы, как его получил заявитель:\n")
+        print(render_received(answer))
     return 0
 
 
@@ -68,7 +72,8 @@ def _summary(result: DemoResult) -> str:
         query = select(InboundMessage.outcome, func.count()).group_by(InboundMessage.outcome)
         counts = dict(session.execute(query).tuples().all())
     lines = [f"{title}: {counts[key]}" for key, title in OUTCOMES_RU.items() if counts.get(key)]
-    lines.append(f"Отправлено писем: {len(result.acknowledgements)}")
+    lines.append(f"Писем заявителям: {len(result.acknowledgements)}")
+    lines.append(f"Уведомлений сотрудникам ИТ-службы: {result.staff_mail_count}")
     return "\n".join(lines)
 
 
@@ -81,6 +86,12 @@ def _first_thread(result: DemoResult) -> str:
         )
         ticket = session.scalars(query).first()
         return describe_ticket(ticket, result.settings) if ticket is not None else "—"
+
+
+def _staff_answer(result: DemoResult) -> EmailMessage | None:
+    return next(
+        (message for message in result.acknowledgements if "Ответ на обращение" in str(message["Subject"])), None
+    )
 
 
 def render_received(message: EmailMessage) -> str:

@@ -12,9 +12,15 @@ from mailbot.app import open_database
 from mailbot.cli.common import print_json, settings_from
 from mailbot.db.engine import create_session_factory
 from mailbot.db.models import OutboxMessage, OutboxState, utcnow
+from mailbot.errors import MailbotError
 from mailbot.outbound.render import russian_datetime
 
-STATE_RU = {OutboxState.PENDING: "ожидает", OutboxState.SENT: "отправлено", OutboxState.FAILED: "не доставлено"}
+STATE_RU = {
+    OutboxState.PENDING: "ожидает",
+    OutboxState.SENT: "отправлено",
+    OutboxState.FAILED: "не доставлено",
+    OutboxState.SUPPRESSED: "не отправлено (лимит автоответов)",
+}
 
 
 def register(commands: Any) -> None:
@@ -24,6 +30,13 @@ def register(commands: Any) -> None:
     list_parser.add_argument("--all", action="store_true", help="показать и отправленные письма")
     list_parser.add_argument("--json", action="store_true", help="вывести в JSON")
     list_parser.set_defaults(handler=handle_list)
+    retry_parser = actions.add_parser(
+        "retry",
+        help="отправить недоставленное письмо ещё раз",
+        description="Возвращает письмо в очередь: оно уйдёт при следующей отправке, счётчик попыток обнуляется.",
+    )
+    retry_parser.add_argument("id", type=int, metavar="ID", help="номер письма из «mailbot outbox list»")
+    retry_parser.set_defaults(handler=handle_retry)
 
 
 def handle_list(args: argparse.Namespace) -> int:
@@ -54,4 +67,24 @@ def handle_list(args: argparse.Namespace) -> int:
     if table:
         print(tabulate(table, headers=["ID", "Вид", "Кому", "Состояние", "Попыток", "Создано", "Ошибка"]))
     print(f"\nОжидают отправки: {len(pending)}; самое старое ждёт {round(oldest_age / 60)} мин.")
+    return 0
+
+
+def handle_retry(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    session_factory = create_session_factory(open_database(settings))
+    with session_factory.begin() as session:
+        row = session.get(OutboxMessage, args.id)
+        if row is None:
+            raise MailbotError(f"письмо с ID {args.id} не найдено в очереди; см. «mailbot outbox list --all»")
+        if row.state == OutboxState.PENDING:
+            print(f"Письмо {args.id} уже ждёт отправки.")
+            return 0
+        if row.state == OutboxState.SENT:
+            raise MailbotError(f"письмо {args.id} уже отправлено {russian_datetime(row.sent_at or row.created_at, settings.tz)}")
+        row.state = OutboxState.PENDING
+        row.attempts = 0
+        row.next_attempt_at = utcnow()
+        row.last_error = None
+    print(f"Письмо {args.id} возвращено в очередь и уйдёт при следующей отправке.")
     return 0

@@ -20,7 +20,14 @@ from mailbot.processes import Process
 from mailbot.outbound.render import russian_date, russian_datetime
 from mailbot.tickets.corrections import correct_process, export_corrections
 from mailbot.tickets.service import find_by_number
-from mailbot.tickets.views import CHANNEL_RU, ENTRY_KIND_RU, STATUS_RU, entry_json, ticket_json
+from mailbot.tickets.views import (
+    CHANNEL_RU,
+    ENTRY_KIND_RU,
+    STATUS_RU,
+    describe_status_change,
+    entry_json,
+    ticket_json,
+)
 
 SUBJECT_WIDTH = 48
 
@@ -145,7 +152,8 @@ def describe_ticket(ticket: Ticket, settings: Settings) -> str:
     for entry in ticket.entries:
         when = russian_datetime(entry.created_at, settings.tz)
         lines.append(f"— {when}, {ENTRY_KIND_RU.get(entry.kind, entry.kind)}, {entry.author or '—'}")
-        lines.extend(f"    {line}" for line in entry.text.strip().splitlines()[:20])
+        text = describe_status_change(entry.text) if entry.kind == "status" else entry.text
+        lines.extend(f"    {line}" for line in text.strip().splitlines()[:20])
         lines.extend(f"    [вложение] {item.filename} ({item.size} байт)" for item in entry.attachments)
     return "\n".join(lines)
 

@@ -270,3 +270,52 @@ class ProcessCorrection(Base):
     model_version: Mapped[str | None] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(320), default="")
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReminderSent(Base):
+    """A deadline reminder queued for one ticket, reminder kind and due date.
+
+    The unique key lets one instance queue each reminder: it is inserted in
+    the transaction that queues the mail, so a second insert fails and rolls
+    that mail back. A new due date allows the reminders again.
+    """
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("ticket_id", "kind", "due_date", name="uq_reminder_sent"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"))
+    # "before_<working days>" or "overdue".
+    kind: Mapped[str] = mapped_column(String(20))
+    due_date: Mapped[datetime.date] = mapped_column(Date)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DigestRun(Base):
+    """One digest queued for management.
+
+    `period_key` names the schedule slot the digest belongs to and is unique,
+    so one digest goes out per slot however many instances run. A repeat
+    forced by hand has no period key.
+    """
+
+    __tablename__ = "digest_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    scheduled_for: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+    # "schedule", "command" or "forced".
+    origin: Mapped[str] = mapped_column(String(20))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Lease(Base):
+    """A named lease: which daemon instance holds a mailbox or a job, and until when."""
+
+    __tablename__ = "lease"
+
+    name: Mapped[str] = mapped_column(String(500), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())

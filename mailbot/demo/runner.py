@@ -1,9 +1,10 @@
 """`mailbot demo`: the whole daemon on embedded servers and sample mail.
 
 An in-memory IMAP server (pymap) and an SMTP sink (aiosmtpd) listen on
-free loopback ports; sample Russian requests are delivered into the IMAP
-mailbox while the daemon runs with IDLE; then one requester replies to an
-acknowledgement. Nothing leaves the machine.
+free loopback ports. Sample Russian requests are delivered into the IMAP
+mailbox while the daemon waits with IDLE. Then one requester replies to an
+acknowledgement and a staff member answers the ticket. Nothing leaves the
+machine.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from mailbot.daemon import Daemon
 from mailbot.db.models import InboundMessage, InboundState, Ticket
 from mailbot.demo.samples import DemoMail, reply_to, sample_messages
 from mailbot.demo.servers import EmbeddedImapServer, SmtpSink
+from mailbot.demo.smtp_sink import ReceivedMail
 from mailbot.cli.russian import count_of
 
 IT_ADDRESS = "it@committee.example"
+STAFF_ADDRESS = "admin.it@committee.example"
 WAIT_SECONDS = 60.0
 
 
@@ -39,6 +42,7 @@ class DemoResult:
     settings: Settings
     delivered: list[DemoMail]
     acknowledgements: list[EmailMessage]
+    staff_mail_count: int
 
 
 def demo_settings(imap: EmbeddedImapServer, smtp: SmtpSink, storage_dir: Path) -> Settings:
@@ -49,7 +53,7 @@ def demo_settings(imap: EmbeddedImapServer, smtp: SmtpSink, storage_dir: Path) -
         "smtp_security": "none",
         "address": IT_ADDRESS,
         "allowed_domains": "committee.example",
-        "staff": "admin.it@committee.example",
+        "staff": STAFF_ADDRESS,
         "storage_dir": storage_dir,
         "database_url": f"sqlite:///{storage_dir / 'mailbot.sqlite3'}",
         "poll_seconds": 30,
@@ -71,11 +75,13 @@ def run_demo(storage_dir: Path | None, report: Callable[[str], None]) -> DemoRes
         try:
             samples = _deliver(imap, application, report)
             _deliver_reply(imap, smtp, application, report)
+            _deliver_staff_answer(imap, smtp, application, report)
             acknowledgements = _wait_for_mail(smtp, application)
+            staff_mail_count = len(smtp.messages) - len(acknowledgements)
         finally:
             daemon.stop()
             worker.join(timeout=15)
-    return DemoResult(application, settings, samples, acknowledgements)
+    return DemoResult(application, settings, samples, acknowledgements, staff_mail_count)
 
 
 def _deliver(imap: EmbeddedImapServer, application: Application, report: Callable[[str], None]) -> list[DemoMail]:
@@ -91,8 +97,8 @@ def _deliver(imap: EmbeddedImapServer, application: Application, report: Callabl
 def _deliver_reply(
     imap: EmbeddedImapServer, smtp: SmtpSink, application: Application, report: Callable[[str], None]
 ) -> None:
-    _wait_until(lambda: len(smtp.messages) > 0)
-    first = _parse(smtp.messages[0].raw)
+    _wait_until(lambda: len(_to_requesters(smtp)) > 0)
+    first = _parse(_to_requesters(smtp)[0].raw)
     number = _first_ticket_number(application)
     original = str(first.get("In-Reply-To", ""))
     raw = reply_to(number, original, str(first["Message-ID"]))
@@ -102,10 +108,41 @@ def _deliver_reply(
     _wait_until(lambda: _processed_count(application) > before)
 
 
+def _deliver_staff_answer(
+    imap: EmbeddedImapServer, smtp: SmtpSink, application: Application, report: Callable[[str], None]
+) -> None:
+    number = _first_ticket_number(application)
+    announcements = [
+        _parse(message.raw) for message in smtp.messages
+        if STAFF_ADDRESS in message.recipients and f"[{number}] Новая заявка" in str(_parse(message.raw)["Subject"])
+    ]
+    answer = EmailMessage(policy=email.policy.SMTP)
+    answer["From"] = f"Сидоров Алексей <{STAFF_ADDRESS}>"
+    answer["To"] = IT_ADDRESS
+    answer["Subject"] = f"RE: {announcements[0]['Subject']}"
+    answer["Message-ID"] = f"<demo-staff-answer.{number}@committee.example>"
+    answer["In-Reply-To"] = str(announcements[0]["Message-ID"])
+    answer.set_content(
+        "#взять\n"
+        "Добрый день! Перенастроили МФУ на новый адрес сетевой папки, "
+        "сканы снова сохраняются. Проверьте, пожалуйста.\n"
+    )
+    before = _processed_count(application)
+    imap.append(answer.as_bytes())
+    report(f"Сотрудник ИТ-службы отвечает на уведомление о заявке {number} командой #взять и текстом ответа…")
+    _wait_until(lambda: _processed_count(application) > before)
+
+
 def _wait_for_mail(smtp: SmtpSink, application: Application) -> list[EmailMessage]:
-    tickets = _ticket_count(application)
-    _wait_until(lambda: len(smtp.messages) >= tickets)
-    return [_parse(message.raw) for message in smtp.messages]
+    # One acknowledgement per ticket, and the staff answer relayed to the first requester.
+    expected = _ticket_count(application) + 1
+    _wait_until(lambda: len(_to_requesters(smtp)) >= expected)
+    return [_parse(message.raw) for message in _to_requesters(smtp)]
+
+
+def _to_requesters(smtp: SmtpSink) -> list[ReceivedMail]:
+    """Return the sink's mail without the announcements to the IT staff."""
+    return [message for message in smtp.messages if STAFF_ADDRESS not in message.recipients]
 
 
 def _parse(raw: bytes) -> EmailMessage:

@@ -17,17 +17,22 @@ crash after it leaves some messages unflagged, and the next poll flags them.
 A message whose Message-ID and body hash match one already stored (one mail
 delivered to the IT address and to a CC'd staff box, or a folder rescanned
 after UIDVALIDITY changed) is stored as a DUPLICATE and never processed.
-Nothing is ever deleted from the server.
+Nothing is deleted from the server. With MAILBOT_IMAP_PROCESSED_FOLDER set,
+the daemon moves processed messages away (see `processed.py`); the moved
+UIDs lie under the high-water mark, so the ledger never misses them. Only
+one daemon instance syncs a folder at a time: the daemon holds a lease
+(see `mailbot.leases`) while it calls `sync_folder`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import email.parser
 import email.policy
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import imapclient
 from sqlalchemy import select
@@ -64,8 +69,28 @@ def mailbox_key(user: str, host: str, folder: str) -> str:
     return f"{user}@{host}/{folder}"
 
 
-def sync_folder(client: imapclient.IMAPClient, session_factory: sessionmaker[Session], key: str, folder: str) -> int:
-    """Store every message above the high-water mark; return how many were new."""
+@dataclasses.dataclass(frozen=True)
+class SyncResult:
+    stored: int
+    uidvalidity: int
+    # False when `should_continue` stopped the sync before the last batch.
+    complete: bool
+
+
+def sync_folder(
+    client: imapclient.IMAPClient,
+    session_factory: sessionmaker[Session],
+    key: str,
+    folder: str,
+    *,
+    should_continue: Callable[[], bool] | None = None,
+) -> SyncResult:
+    """Store every message above the high-water mark, one committed batch at a time.
+
+    `should_continue` is asked before each batch (the daemon checks its stop
+    request and renews its mailbox lease there); when it returns False, the
+    batches stored so far stay committed and the rest waits for the next sync.
+    """
     uidvalidity = int(client.select_folder(folder)[b"UIDVALIDITY"])
     last_uid = _prepare_state(session_factory, key, uidvalidity)
     _flag_stored_messages_seen(client, last_uid)
@@ -73,10 +98,12 @@ def sync_folder(client: imapclient.IMAPClient, session_factory: sessionmaker[Ses
     new_uids = [uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid]
     stored = 0
     for batch in _batches(client, sorted(new_uids)):
+        if should_continue is not None and not should_continue():
+            return SyncResult(stored, uidvalidity, complete=False)
         stored += _store_batch(client, session_factory, key, uidvalidity, batch)
         client.add_flags(batch, [imapclient.SEEN], silent=True)
     _touch_poll_time(session_factory, key)
-    return stored
+    return SyncResult(stored, uidvalidity, complete=True)
 
 
 def _prepare_state(session_factory: sessionmaker[Session], key: str, uidvalidity: int) -> int:
@@ -130,30 +157,44 @@ def _store_batch(
     uids: list[int],
 ) -> int:
     fetched = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
-    stored = 0
+    messages = []
+    for uid in uids:
+        data = fetched.get(uid)
+        if data is None or b"BODY[]" not in data:
+            logger.warning("message vanished before fetch", extra={"mailbox": key, "uid": uid})
+            continue
+        raw = data[b"BODY[]"]
+        messages.append((uid, raw, header_message_id(raw), body_sha256(raw), data.get(b"INTERNALDATE")))
+
     with session_factory.begin() as session:
-        for uid in uids:
-            data = fetched.get(uid)
-            if data is None or b"BODY[]" not in data:
-                logger.warning("message vanished before fetch", extra={"mailbox": key, "uid": uid})
+        # Two queries per batch instead of two per message: the UIDs already
+        # stored, and the (Message-ID, body hash) pairs already known.
+        known_uids = _stored_uids(session, key, uidvalidity, uids)
+        seen = _known_copies(session, [message[2] for message in messages if message[2] is not None])
+        stored = 0
+        for uid, raw, message_id, digest, internal_date in messages:
+            if uid in known_uids:
                 continue
-            stored += _store_one(session, key, uidvalidity, uid, data[b"BODY[]"], data.get(b"INTERNALDATE"))
+            duplicate = message_id is not None and (message_id, digest) in seen
+            session.add(_inbound(key, uidvalidity, uid, raw, message_id, digest, internal_date, duplicate=duplicate))
+            if message_id is not None:
+                seen.add((message_id, digest))
+            stored += 1
+            logger.info(
+                "message stored",
+                extra={"mailbox": key, "uid": uid, "uidvalidity": uidvalidity, "message_id": message_id,
+                       "state": (InboundState.DUPLICATE if duplicate else InboundState.STORED).value},
+            )
         state = session.scalars(select(MailboxState).where(MailboxState.mailbox == key)).one()
         state.last_uid = max(state.last_uid, max(uids))
     return stored
 
 
-def _store_one(
-    session: Session, key: str, uidvalidity: int, uid: int, raw: bytes, internal_date: object
-) -> int:
-    existing = select(InboundMessage.id).where(
-        InboundMessage.mailbox == key, InboundMessage.uidvalidity == uidvalidity, InboundMessage.uid == uid
-    )
-    if session.scalars(existing).first() is not None:
-        return 0
-    message_id = header_message_id(raw)
-    digest = body_sha256(raw)
-    inbound = InboundMessage(
+def _inbound(
+    key: str, uidvalidity: int, uid: int, raw: bytes, message_id: str | None, digest: str,
+    internal_date: object, *, duplicate: bool,
+) -> InboundMessage:
+    return InboundMessage(
         mailbox=key,
         uidvalidity=uidvalidity,
         uid=uid,
@@ -162,25 +203,25 @@ def _store_one(
         raw=raw,
         size=len(raw),
         received_at=_arrival_time(internal_date),
-        state=InboundState.DUPLICATE if _is_duplicate(session, message_id, digest) else InboundState.STORED,
+        state=InboundState.DUPLICATE if duplicate else InboundState.STORED,
     )
-    session.add(inbound)
-    session.flush()
-    logger.info(
-        "message stored",
-        extra={"mailbox": key, "uid": uid, "uidvalidity": uidvalidity, "message_id": message_id,
-               "state": inbound.state.value},
-    )
-    return 1
 
 
-def _is_duplicate(session: Session, message_id: str | None, digest: str) -> bool:
-    if message_id is None:
-        return False
-    query = select(InboundMessage.id).where(
-        InboundMessage.message_id == message_id, InboundMessage.body_sha256 == digest
+def _stored_uids(session: Session, key: str, uidvalidity: int, uids: list[int]) -> set[int]:
+    query = select(InboundMessage.uid).where(
+        InboundMessage.mailbox == key, InboundMessage.uidvalidity == uidvalidity, InboundMessage.uid.in_(uids)
     )
-    return session.scalars(query).first() is not None
+    return {int(uid) for uid in session.scalars(query)}
+
+
+def _known_copies(session: Session, message_ids: list[str]) -> set[tuple[str, str]]:
+    """Return the (Message-ID, body hash) pairs already stored for these Message-IDs."""
+    if not message_ids:
+        return set()
+    query = select(InboundMessage.message_id, InboundMessage.body_sha256).where(
+        InboundMessage.message_id.in_(set(message_ids))
+    )
+    return {(str(message_id), str(digest)) for message_id, digest in session.execute(query)}
 
 
 def _arrival_time(internal_date: object) -> datetime.datetime:

@@ -10,6 +10,8 @@ import secrets
 import time
 from email.header import Header
 from email.message import Message
+from email import encoders
+from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
@@ -24,7 +26,7 @@ SMTP_POLICY = email.policy.compat32.clone(linesep="\r\n")
 
 @dataclasses.dataclass(frozen=True)
 class Envelope:
-    """Who an outgoing mail is from and to, and what it threads on."""
+    """Sender, recipients and threading headers of an outgoing mail."""
 
     sender_address: str
     sender_name: str
@@ -32,6 +34,14 @@ class Envelope:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     automatic: bool = True
+    reply_to: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class OutgoingAttachment:
+    filename: str
+    content_type: str
+    content: bytes = dataclasses.field(repr=False)
 
 
 def make_message_id(ticket_number: str | None, sender_address: str) -> str:
@@ -56,7 +66,13 @@ def _base36(value: int) -> str:
             return text
 
 
-def compose(rendered: RenderedMail, envelope: Envelope, *, message_id: str) -> Message:
+def compose(
+    rendered: RenderedMail,
+    envelope: Envelope,
+    *,
+    message_id: str,
+    attachments: tuple[OutgoingAttachment, ...] = (),
+) -> Message:
     """Return a text+HTML message carrying `message_id` and the loop guards.
 
     Automatic mail is marked with Auto-Submitted (RFC 3834) and
@@ -64,7 +80,14 @@ def compose(rendered: RenderedMail, envelope: Envelope, *, message_id: str) -> M
     out-of-office robots do not answer it; X-Loop names our address so our
     own mail coming back is recognised and dropped.
     """
-    message = MIMEMultipart("alternative")
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(MIMEText(rendered.text, "plain", "utf-8"))
+    alternative.attach(MIMEText(rendered.html, "html", "utf-8"))
+    message = alternative if not attachments else MIMEMultipart("mixed")
+    for attachment in attachments:
+        if not message.get_payload():
+            message.attach(alternative)
+        message.attach(_attachment_part(attachment))
     message["From"] = email.utils.formataddr((str(Header(envelope.sender_name, "utf-8")), envelope.sender_address))
     message["To"] = ", ".join(envelope.recipients)
     message["Subject"] = Header(rendered.subject, "utf-8", header_name="Subject")
@@ -77,7 +100,18 @@ def compose(rendered: RenderedMail, envelope: Envelope, *, message_id: str) -> M
     if envelope.automatic:
         message["Auto-Submitted"] = "auto-replied"
         message["X-Auto-Response-Suppress"] = "All"
+    if envelope.reply_to:
+        message["Reply-To"] = envelope.reply_to
     message["X-Loop"] = envelope.sender_address
-    message.attach(MIMEText(rendered.text, "plain", "utf-8"))
-    message.attach(MIMEText(rendered.html, "html", "utf-8"))
     return message
+
+
+def _attachment_part(attachment: OutgoingAttachment) -> MIMEBase:
+    maintype, _, subtype = attachment.content_type.partition("/")
+    part = MIMEBase(maintype or "application", subtype or "octet-stream")
+    part.set_payload(attachment.content)
+    encoders.encode_base64(part)
+    # RFC 2231 file name with a UTF-8 charset, which every client of the
+    # committee (Outlook 2010 and later, The Bat!, Thunderbird) reads.
+    part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", attachment.filename))
+    return part

@@ -3,62 +3,34 @@
 Order of checks: our own mail coming back is dropped; a message continuing
 a ticket's thread is matched first, so that even a robot's mail is recorded
 on the thread it belongs to; robots are never answered; senders outside the
-allowed domains open nothing; a requester's reply is added to its thread;
-anything else is a new request.
+allowed domains open nothing; IT staff answer and command on a ticket's
+thread or register oral requests; a requester's reply is added to its
+thread; anything else is a new request.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.classify import is_too_short
-from mailbot.db.models import (
-    Direction,
-    InboundMessage,
-    OutboxMessage,
-    OutboxState,
-    StoredAttachment,
-    Ticket,
-    TicketStatus,
-)
-from mailbot.outbound.notices import queue_acknowledgement, queue_outside_notice
+from mailbot.db.models import Direction, InboundMessage, OutboxMessage, OutboxState, Ticket
+from mailbot.outbound.notices import queue_outside_notice
 from mailbot.parse import MessageKind, ParsedMessage
-from mailbot.routing.clarification import queue_clarification, settle_process
 from mailbot.routing.context import Context
+from mailbot.routing.outcome import Outcome
+from mailbot.routing.replies import add_reply
+from mailbot.routing.requests import open_request
 from mailbot.routing.robots import loop_reason, robot_reason
+from mailbot.routing.staff import handle_staff_new_mail, handle_staff_reply
+from mailbot.routing.staff_auth import is_staff_sender
 from mailbot.routing.thread_match import ThreadMatch, match_thread, ticket_by_message_id
-from mailbot.tickets.files import store_attachment
-from mailbot.tickets.service import NewTicket, add_entry, open_ticket
+from mailbot.tickets.service import add_entry
 
 logger = logging.getLogger(__name__)
 
-
-@dataclasses.dataclass(frozen=True)
-class Outcome:
-    """What happened to one inbound message, for its ledger row and the log."""
-
-    name: str
-    inbound: InboundMessage
-    ticket: Ticket | None = None
-    reason: str | None = None
-
-    @property
-    def ticket_id(self) -> int | None:
-        return self.ticket.id if self.ticket is not None else None
-
-    def log_extra(self) -> dict[str, object]:
-        return {
-            "outcome": self.name,
-            "reason": self.reason,
-            "ticket": self.ticket.number if self.ticket is not None else None,
-            "message_id": self.inbound.message_id,
-            "uid": self.inbound.uid,
-            "uidvalidity": self.inbound.uidvalidity,
-        }
+__all__ = ["Outcome", "handle_message"]
 
 
 def handle_message(session: Session, context: Context, inbound: InboundMessage, parsed: ParsedMessage) -> Outcome:
@@ -79,9 +51,23 @@ def handle_message(session: Session, context: Context, inbound: InboundMessage, 
             )
         return Outcome("rejected", inbound, reason="outside_allowed_domains")
 
+    if is_staff_sender(inbound.raw, parsed.from_address or "", settings):
+        outcome = _handle_staff(session, context, inbound, parsed, match)
+        if outcome is not None:
+            return outcome
     if match.ticket is not None:
-        return _add_to_thread(session, context, inbound, parsed, match.ticket, match.rule)
-    return _open_request(session, context, inbound, parsed, related=match.related)
+        return add_reply(session, context, inbound, parsed, match.ticket, match.rule)
+    return open_request(session, context, inbound, parsed, related=match.related)
+
+
+def _handle_staff(
+    session: Session, context: Context, inbound: InboundMessage, parsed: ParsedMessage, match: ThreadMatch
+) -> Outcome | None:
+    """Route a staff message; None when it is an ordinary request of their own."""
+    ticket = match.ticket
+    if ticket is not None and ticket.requester_address != parsed.from_address:
+        return handle_staff_reply(session, context, inbound, parsed, ticket)
+    return handle_staff_new_mail(session, context, inbound, parsed)
 
 
 def _sender_allowed(parsed: ParsedMessage, allowed_domains: tuple[str, ...]) -> bool:
@@ -117,82 +103,3 @@ def _mark_bounced(session: Session, original_message_id: str) -> Ticket | None:
     return ticket_by_message_id(session, original_message_id)
 
 
-def _add_to_thread(
-    session: Session, context: Context, inbound: InboundMessage, parsed: ParsedMessage, ticket: Ticket, rule: str
-) -> Outcome:
-    sender = parsed.from_address or ""
-    is_staff = sender in context.settings.staff
-    add_entry(
-        session, ticket, direction=Direction.INBOUND,
-        kind="staff_message" if is_staff else "reply",
-        text=parsed.reply_text, author=sender, message_id=parsed.message_id,
-        inbound_id=inbound.id, attachments=_store_attachments(context, parsed),
-    )
-    if ticket.status == TicketStatus.CLARIFICATION and sender == ticket.requester_address:
-        settle_process(session, context, ticket, parsed)
-        _acknowledge(session, context, ticket, parsed)
-        return Outcome("clarification_answer", inbound, ticket=ticket, reason=rule)
-    return Outcome("thread_reply", inbound, ticket=ticket, reason=rule)
-
-
-def _open_request(
-    session: Session, context: Context, inbound: InboundMessage, parsed: ParsedMessage, *, related: Ticket | None
-) -> Outcome:
-    classification = context.classifier.classify(parsed.subject, parsed.reply_text)
-    if classification.process is None:
-        return Outcome("not_request", inbound, reason="classifier")
-
-    needs_question = classification.confidence < context.threshold or is_too_short(
-        parsed.subject, parsed.reply_text
-    )
-    request = NewTicket(
-        requester_address=parsed.from_address or "",
-        requester_name=parsed.from_.name if parsed.from_ else "",
-        subject=parsed.subject,
-        received_at=inbound.received_at,
-        deadline=context.calendar.written_deadline(inbound.received_at, context.settings.answer_days),
-        process=int(classification.process),
-        confidence=classification.confidence,
-        model_version=classification.model_version,
-        status=TicketStatus.CLARIFICATION if needs_question else TicketStatus.OPEN,
-        parent_id=related.id if related is not None else None,
-    )
-    ticket = open_ticket(session, request, prefix=context.settings.ticket_prefix, tz=context.settings.tz)
-    oversize = _oversize(context, inbound)
-    add_entry(
-        session, ticket, direction=Direction.INBOUND, kind="request",
-        text=parsed.reply_text, author=request.requester_address, message_id=parsed.message_id,
-        inbound_id=inbound.id, attachments=() if oversize else _store_attachments(context, parsed),
-    )
-    if needs_question:
-        queue_clarification(session, context, ticket, classification, parsed)
-    else:
-        _acknowledge(session, context, ticket, parsed, oversize=oversize)
-    return Outcome("new_ticket", inbound, ticket=ticket, reason="oversize" if oversize else None)
-
-
-def _oversize(context: Context, inbound: InboundMessage) -> dict[str, str] | None:
-    """Describe a message over the size limit for the acknowledgement, or None.
-
-    The raw message stays stored whole; only its attachments are not taken
-    into the ticket, and the requester is told why.
-    """
-    limit = context.settings.max_message_bytes
-    if inbound.size <= limit:
-        return None
-    megabyte = 1024 * 1024
-    return {"size_mb": f"{inbound.size / megabyte:.1f}".replace(".", ","), "limit_mb": f"{limit / megabyte:g}"}
-
-
-def _acknowledge(
-    session: Session, context: Context, ticket: Ticket, parsed: ParsedMessage, *, oversize: dict[str, str] | None = None
-) -> None:
-    queue_acknowledgement(
-        session, context.settings, ticket,
-        in_reply_to=parsed.message_id, references=parsed.references, oversize=oversize,
-    )
-
-
-def _store_attachments(context: Context, parsed: ParsedMessage) -> tuple[StoredAttachment, ...]:
-    storage_dir = context.settings.storage_dir
-    return tuple(store_attachment(storage_dir, attachment) for attachment in parsed.attachments)

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class NewTicket:
-    """What is known about a request when its ticket is opened."""
+    """The facts about a request that its new ticket is opened with."""
 
     requester_address: str
     requester_name: str

@@ -29,7 +29,29 @@ ENTRY_KIND_RU = {
     "auto_reply": "автоответ",
     "bounce": "отчёт о недоставке",
     "receipt": "уведомление о прочтении",
+    "staff_new_ticket": "уведомление ИТ-службе о заявке",
+    "staff_reply_notice": "уведомление ИТ-службе об ответе заявителя",
+    "assigned": "назначен исполнитель",
+    "answer": "ответ заявителю",
+    "question": "вопрос заявителю",
+    "closing": "ответ при закрытии",
+    "note": "внутренняя заметка",
+    "due_set": "срок изменён",
+    "command_error": "ошибка в команде",
+    "oral_request": "устное обращение",
+    "reminder": "напоминание о сроке",
+    "acknowledgement_suppressed": "подтверждение не отправлено (превышен лимит)",
+    "clarification_suppressed": "уточнение не отправлено (превышен лимит)",
 }
+
+
+def describe_status_change(text: str) -> str:
+    """Render a stored status change such as "open -> answered" in Russian."""
+    old, _, new = text.partition(" -> ")
+    try:
+        return f"{STATUS_RU[TicketStatus(old)]} → {STATUS_RU[TicketStatus(new)]}"
+    except ValueError:
+        return text
 
 
 def _iso(value: datetime.datetime | None) -> str | None:

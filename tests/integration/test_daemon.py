@@ -17,8 +17,9 @@ from mailbot.app import Application
 from mailbot.daemon import Daemon
 from mailbot.db.models import InboundMessage, InboundState, ThreadEntry, Ticket
 from mailbot.demo.servers import ImapServer, SmtpSink
+from mailbot.demo.smtp_sink import ReceivedMail
 from mailbot.processes import Process
-from tests.app_fixtures import IT_ADDRESS
+from tests.app_fixtures import IT_ADDRESS, STAFF_ADDRESS
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +48,11 @@ def request_mail(
     return message.as_bytes()
 
 
+def to_requesters(sink: SmtpSink) -> list[ReceivedMail]:
+    """The mail the sink received for requesters, without the staff announcements."""
+    return [mail for mail in sink.messages if STAFF_ADDRESS not in mail.recipients]
+
+
 def parse_sent(raw: bytes) -> EmailMessage:
     return cast(EmailMessage, BytesParser(policy=email.policy.default).parsebytes(raw))
 
@@ -72,7 +78,7 @@ def test_request_becomes_ticket(
 
     result = daemon.run_once()
 
-    assert (result.stored, result.processed, result.sent) == (1, 1, 1)
+    assert (result.stored, result.processed, result.sent) == (1, 1, 2)  # acknowledgement and staff announcement
     [ticket] = tickets(application)
     assert ticket.number == "IT-2026-00001"
     assert ticket.process == Process.HARDWARE
@@ -81,7 +87,7 @@ def test_request_becomes_ticket(
     # 1 January 2027 is inside the New Year break; the first working day is 11 January.
     assert ticket.due_date == datetime.date(2027, 1, 11)
 
-    [sent] = smtp_sink.messages
+    [sent] = to_requesters(smtp_sink)
     assert sent.recipients == (REQUESTER,)
     acknowledgement = parse_sent(sent.raw)
     assert acknowledgement["Subject"].startswith("[IT-2026-00001]")
@@ -107,13 +113,13 @@ def test_ticket_numbers_follow_each_other(
     daemon.run_once()
     assert [ticket.number for ticket in tickets(application)] == [
         "IT-2026-00001", "IT-2026-00002", "IT-2026-00003"]
-    assert len(smtp_sink.messages) == 3
+    assert len(to_requesters(smtp_sink)) == 3
 
 
 def _acknowledgement_of_first(imap_server: ImapServer, smtp_sink: SmtpSink, daemon: Daemon) -> EmailMessage:
     imap_server.append(request_mail())
     daemon.run_once()
-    return parse_sent(smtp_sink.messages[0].raw)
+    return parse_sent(to_requesters(smtp_sink)[0].raw)
 
 
 def test_reply_threads_by_headers_only(
@@ -130,7 +136,7 @@ def test_reply_threads_by_headers_only(
     daemon.run_once()
 
     [ticket] = tickets(application)
-    assert len(smtp_sink.messages) == 1, "a reply must not get a second acknowledgement"
+    assert len(to_requesters(smtp_sink)) == 1, "a reply must not get a second acknowledgement"
     replies = [entry for entry in entries(application, ticket) if entry.kind == "reply"]
     assert [entry.message_id for entry in replies] == ["<reply-1@committee.example>"]
     assert "гудит" in replies[0].text
@@ -148,7 +154,7 @@ def test_reply_threads_by_tag_only(
     daemon.run_once()
 
     [ticket] = tickets(application)
-    assert len(smtp_sink.messages) == 1
+    assert len(to_requesters(smtp_sink)) == 1
     assert any(entry.message_id == "<reply-2@committee.example>" for entry in entries(application, ticket))
 
 
@@ -168,7 +174,7 @@ def test_stranger_quoting_tag_opens_linked_ticket(
     assert second.number == "IT-2026-00002"
     assert second.parent_id == first.id
     assert second.requester_address == "petrov.ss@committee.example"
-    assert len(smtp_sink.messages) == 2
+    assert len(to_requesters(smtp_sink)) == 2
 
 
 def test_message_seen_elsewhere_is_still_processed(
@@ -177,7 +183,7 @@ def test_message_seen_elsewhere_is_still_processed(
     imap_server.append(request_mail(), flags=[imapclient.SEEN])
     daemon.run_once()
     assert len(tickets(application)) == 1
-    assert len(smtp_sink.messages) == 1
+    assert len(to_requesters(smtp_sink)) == 1
 
 
 def test_processed_message_is_flagged_seen_and_kept(
@@ -220,7 +226,7 @@ def test_restart_after_store_before_seen_makes_no_duplicate(
     daemon.run_once()
     daemon.run_once()
     assert len(tickets(application)) == 1
-    assert len(smtp_sink.messages) == 1
+    assert len(to_requesters(smtp_sink)) == 1
 
 
 def test_copy_in_second_box_is_not_processed_twice(
@@ -232,7 +238,7 @@ def test_copy_in_second_box_is_not_processed_twice(
     daemon.run_once()
 
     assert len(tickets(application)) == 1
-    assert len(smtp_sink.messages) == 1
+    assert len(to_requesters(smtp_sink)) == 1
     with application.session_factory() as session:
         states = sorted(state.value for state in session.scalars(select(InboundMessage.state)))
     assert states == [InboundState.DUPLICATE.value, InboundState.PROCESSED.value]
@@ -262,7 +268,7 @@ def test_robot_is_never_answered(
     daemon.run_once()
 
     assert tickets(application) == []
-    assert smtp_sink.messages == []
+    assert to_requesters(smtp_sink) == []
     with application.session_factory() as session:
         inbound = session.scalars(select(InboundMessage)).one()
     assert inbound.state == InboundState.PROCESSED
@@ -282,7 +288,7 @@ def test_auto_reply_recorded_on_its_ticket(
     daemon.run_once()
 
     [ticket] = tickets(application)
-    assert len(smtp_sink.messages) == 1
+    assert len(to_requesters(smtp_sink)) == 1
     kinds = [entry.kind for entry in entries(application, ticket)]
     assert "auto_reply" in kinds
 
@@ -293,7 +299,7 @@ def test_our_own_mail_coming_back_is_dropped(
     imap_server.append(request_mail(extra_headers={"X-Loop": IT_ADDRESS}))
     daemon.run_once()
     assert tickets(application) == []
-    assert smtp_sink.messages == []
+    assert to_requesters(smtp_sink) == []
 
 
 def test_sender_outside_allowed_domains_opens_nothing(
@@ -302,7 +308,7 @@ def test_sender_outside_allowed_domains_opens_nothing(
     imap_server.append(request_mail(sender="someone@mail-box.example"))
     daemon.run_once()
     assert tickets(application) == []
-    assert smtp_sink.messages == []
+    assert to_requesters(smtp_sink) == []
 
 
 def test_deadline_on_holiday_moves_to_next_working_day(
@@ -314,5 +320,5 @@ def test_deadline_on_holiday_moves_to_next_working_day(
     daemon.run_once()
     [ticket] = tickets(application)
     assert ticket.due_date == datetime.date(2026, 5, 12)
-    text = parse_sent(smtp_sink.messages[0].raw).get_body(preferencelist=("plain",)).get_content()
+    text = parse_sent(to_requesters(smtp_sink)[0].raw).get_body(preferencelist=("plain",)).get_content()
     assert "до 12 мая 2026 г." in text

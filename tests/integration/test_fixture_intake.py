@@ -14,6 +14,7 @@ from mailbot.daemon import Daemon
 from mailbot.db.models import InboundMessage, ThreadEntry, Ticket
 from mailbot.demo.servers import ImapServer, SmtpSink
 from mailbot.tickets.calendar import Deadline
+from tests.integration.test_daemon import to_requesters
 
 pytestmark = pytest.mark.integration
 
@@ -78,5 +79,5 @@ def test_every_fixture_lands_where_it_should(
             assert tickets_by_id[message.ticket_id].requester_address == sender, name
             expected_recipients.append(sender)
 
-    received = sorted(recipient for mail in smtp_sink.messages for recipient in mail.recipients)
+    received = sorted(recipient for mail in to_requesters(smtp_sink) for recipient in mail.recipients)
     assert received == sorted(expected_recipients)

@@ -10,33 +10,28 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from mailbot.app import build_application
 from mailbot.classify.model import Classification
 from mailbot.daemon import Daemon
 from mailbot.db.models import InboundMessage, InboundState, OutboxMessage, OutboxState, ThreadEntry, Ticket
 from mailbot.demo.servers import ImapServer, SmtpSink
+from mailbot.demo.smtp_sink import ReceivedMail
 from mailbot.routing.pipeline import process_one
-from tests.app_fixtures import IT_ADDRESS, STAFF_ADDRESS, make_settings
-from tests.integration.test_daemon import REQUESTER, parse_sent, request_mail
+from tests.app_fixtures import IT_ADDRESS, STAFF_ADDRESS, start_daemon
+from tests.integration.test_daemon import REQUESTER, parse_sent, request_mail, to_requesters
 
 pytestmark = pytest.mark.integration
 
 
-def start(imap: ImapServer, smtp: SmtpSink, database_url: str, tmp_path: Path, **overrides: object) -> Daemon:
-    settings = make_settings(imap, smtp, database_url, tmp_path / "storage", **overrides)
-    application = build_application(settings)
-    return Daemon(application.context, application.session_factory)
-
-
-def outbox_rows(daemon: Daemon) -> list[OutboxMessage]:
+def outbox_rows(daemon: Daemon, kind: str = "acknowledgement") -> list[OutboxMessage]:
     with daemon.session_factory() as session:
-        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        query = select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+        return list(session.scalars(query))
 
 
 def test_reply_limit_suppresses_and_counts(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path
 ) -> None:
-    daemon = start(imap_server, smtp_sink, database_url, tmp_path, reply_limits="2/600")
+    daemon = start_daemon(imap_server, smtp_sink, database_url, tmp_path, reply_limits="2/600")
     for index in range(3):
         imap_server.append(request_mail(message_id=f"<flood-{index}@committee.example>",
                                         subject=f"Не работает принтер в кабинете {300 + index}"))
@@ -44,7 +39,7 @@ def test_reply_limit_suppresses_and_counts(
 
     states = [row.state for row in outbox_rows(daemon)]
     assert states == [OutboxState.SENT, OutboxState.SENT, OutboxState.SUPPRESSED]
-    assert len(smtp_sink.messages) == 2
+    assert len(to_requesters(smtp_sink)) == 2
     with daemon.session_factory() as session:
         assert len(list(session.scalars(select(Ticket)))) == 3
         kinds = list(session.scalars(select(ThreadEntry.kind).where(ThreadEntry.kind.like("%suppressed"))))
@@ -54,13 +49,13 @@ def test_reply_limit_suppresses_and_counts(
 def test_outside_sender_gets_one_notice_a_day(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path
 ) -> None:
-    daemon = start(imap_server, smtp_sink, database_url, tmp_path, outside_notice=True)
+    daemon = start_daemon(imap_server, smtp_sink, database_url, tmp_path, outside_notice=True)
     outsider = "contractor@mail-box.example"
     for index in range(2):
         imap_server.append(request_mail(sender=outsider, message_id=f"<out-{index}@mail-box.example>"))
     daemon.run_once()
 
-    [notice] = smtp_sink.messages
+    [notice] = to_requesters(smtp_sink)
     assert notice.recipients == (outsider,)
     message = parse_sent(notice.raw)
     assert message["Auto-Submitted"] == "auto-replied"
@@ -75,16 +70,16 @@ def test_outside_sender_gets_one_notice_a_day(
 def test_outside_sender_gets_nothing_by_default(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path
 ) -> None:
-    daemon = start(imap_server, smtp_sink, database_url, tmp_path)
+    daemon = start_daemon(imap_server, smtp_sink, database_url, tmp_path)
     imap_server.append(request_mail(sender="contractor@mail-box.example"))
     daemon.run_once()
-    assert smtp_sink.messages == []
+    assert to_requesters(smtp_sink) == []
 
 
 def test_oversized_message_still_opens_ticket(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path
 ) -> None:
-    daemon = start(imap_server, smtp_sink, database_url, tmp_path, max_message_bytes=4096)
+    daemon = start_daemon(imap_server, smtp_sink, database_url, tmp_path, max_message_bytes=4096)
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = REQUESTER
     message["To"] = IT_ADDRESS
@@ -103,9 +98,16 @@ def test_oversized_message_still_opens_ticket(
         inbound = session.scalars(select(InboundMessage)).one()
     assert inbound.raw == raw
     assert ticket.requester_address == REQUESTER
-    text = parse_sent(smtp_sink.messages[0].raw).get_body(preferencelist=("plain",)).get_content()
+    text = parse_sent(to_requesters(smtp_sink)[0].raw).get_body(preferencelist=("plain",)).get_content()
     assert "больше допустимых" in text
     assert "вложения не приняты" in text
+
+
+def quarantine_notices(smtp: SmtpSink) -> list[ReceivedMail]:
+    return [
+        mail for mail in smtp.messages
+        if mail.recipients == (STAFF_ADDRESS,) and "карантин" in str(parse_sent(mail.raw)["Subject"])
+    ]
 
 
 class _BrokenClassifier:
@@ -124,7 +126,7 @@ class _BrokenClassifier:
 def test_failing_message_is_quarantined_and_loop_goes_on(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path
 ) -> None:
-    healthy = start(imap_server, smtp_sink, database_url, tmp_path)
+    healthy = start_daemon(imap_server, smtp_sink, database_url, tmp_path)
     real = healthy.context.classifier
     broken_context = dataclasses.replace(healthy.context, classifier=_BrokenClassifier(real))
     daemon = Daemon(broken_context, healthy.session_factory)
@@ -139,7 +141,7 @@ def test_failing_message_is_quarantined_and_loop_goes_on(
     assert "classifier crashed" in (bad.error or "")
     assert good.state == InboundState.PROCESSED
 
-    notices = [mail for mail in smtp_sink.messages if mail.recipients == (STAFF_ADDRESS,)]
+    notices = quarantine_notices(smtp_sink)
     assert len(notices) == 1
     assert f"quarantine retry {bad.id}" in parse_sent(notices[0].raw).get_body(("plain",)).get_content()
 
@@ -148,7 +150,7 @@ def test_failing_message_is_quarantined_and_loop_goes_on(
         session.get(InboundMessage, bad.id).state = InboundState.STORED  # type: ignore[union-attr]
     process_one(daemon.session_factory, daemon.context, bad.id)
     daemon.run_once()
-    assert len([mail for mail in smtp_sink.messages if mail.recipients == (STAFF_ADDRESS,)]) == 1
+    assert len(quarantine_notices(smtp_sink)) == 1
 
     # With the fault gone, a retry turns it into a ticket.
     with daemon.session_factory.begin() as session:
@@ -160,10 +162,10 @@ def test_failing_message_is_quarantined_and_loop_goes_on(
 def test_bounce_marks_our_mail_failed(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path
 ) -> None:
-    daemon = start(imap_server, smtp_sink, database_url, tmp_path)
+    daemon = start_daemon(imap_server, smtp_sink, database_url, tmp_path)
     imap_server.append(request_mail())
     daemon.run_once()
-    acknowledgement = parse_sent(smtp_sink.messages[0].raw)
+    acknowledgement = parse_sent(to_requesters(smtp_sink)[0].raw)
 
     report = (
         "From: MAILER-DAEMON@mx.committee.example\r\n"
@@ -187,7 +189,7 @@ def test_bounce_marks_our_mail_failed(
     [row] = outbox_rows(daemon)
     assert row.state == OutboxState.FAILED
     assert "bounced" in (row.last_error or "")
-    assert len(smtp_sink.messages) == 1
+    assert len(to_requesters(smtp_sink)) == 1
     with daemon.session_factory() as session:
         kinds = list(session.scalars(select(ThreadEntry.kind)))
     assert "bounce" in kinds

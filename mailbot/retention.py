@@ -1,0 +1,72 @@
+"""Retention of raw mail: blank the stored bytes of old processed messages.
+
+Only the raw message goes: its header block stays (so Message-ID, sender
+and dates can still be read), and tickets, thread texts and attachments on
+disk are untouched. STORED and QUARANTINED messages keep their bytes,
+because they may still be processed or retried.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailbot.db.models import InboundMessage, InboundState, utcnow
+
+logger = logging.getLogger(__name__)
+
+PRUNE_BATCH = 200
+PRUNABLE_STATES = (InboundState.PROCESSED, InboundState.DUPLICATE)
+
+
+def header_block(raw: bytes) -> bytes:
+    """Return the header section of `raw`, ending with its blank line."""
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        head, found, _ = raw.partition(separator)
+        if found:
+            return head + separator
+    return raw
+
+
+def prune_raw(
+    session_factory: sessionmaker[Session], days: int, *, now: datetime.datetime | None = None
+) -> int:
+    """Cut raw messages received more than `days` days ago to their headers; return how many."""
+    cutoff = (now or utcnow()) - datetime.timedelta(days=days)
+    pruned = 0
+    last_id = 0
+    while True:
+        with session_factory.begin() as session:
+            batch = list(session.scalars(_prunable(cutoff).where(InboundMessage.id > last_id).limit(PRUNE_BATCH)))
+            for inbound in batch:
+                inbound.raw = header_block(inbound.raw)
+        pruned += len(batch)
+        if len(batch) < PRUNE_BATCH:
+            break
+        last_id = batch[-1].id
+    if pruned:
+        logger.info("raw mail pruned", extra={"pruned": pruned, "retention_days": days})
+    return pruned
+
+
+def count_prunable(session_factory: sessionmaker[Session], days: int) -> int:
+    cutoff = utcnow() - datetime.timedelta(days=days)
+    with session_factory() as session:
+        return session.scalar(select(func.count()).select_from(_prunable(cutoff).subquery())) or 0
+
+
+def _prunable(cutoff: datetime.datetime) -> Select[tuple[InboundMessage]]:
+    # A pruned row's raw is shorter than its recorded size, so it is not
+    # picked again.
+    return (
+        select(InboundMessage)
+        .where(
+            InboundMessage.state.in_(PRUNABLE_STATES),
+            InboundMessage.received_at < cutoff,
+            func.length(InboundMessage.raw) >= InboundMessage.size,
+        )
+        .order_by(InboundMessage.id)
+    )
