@@ -10,10 +10,18 @@ from typing import Any
 from mailbot.config import Settings, load_settings
 from mailbot.logs import configure_logging
 
+QUIET_LEVELS = ("WARNING", "ERROR")
 
-def settings_from(args: argparse.Namespace) -> Settings:
+
+def settings_from(args: argparse.Namespace, *, daemon: bool = False) -> Settings:
+    """Load the settings and set up logging for one command.
+
+    Only the daemon logs at MAILBOT_LOG_LEVEL. The other commands print
+    their result for a person, so their log shows warnings and errors only.
+    """
     settings = load_settings(getattr(args, "env_file", None))
-    configure_logging(settings.log_level, settings.log_format)
+    level = settings.log_level if daemon or settings.log_level in QUIET_LEVELS else "WARNING"
+    configure_logging(level, settings.log_format)
     return settings
 
 

@@ -28,7 +28,7 @@ def register(commands: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_from(args, daemon=True)
     missing = settings.missing_for_daemon()
     if missing:
         raise ConfigurationError("Не заданы обязательные настройки: " + ", ".join(missing))
