@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,6 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest
-
-bench: $(STAMP)
-	$(VENV)/bin/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache

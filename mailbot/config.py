@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
+import ssl
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr = SecretStr("")
     smtp_security: Security = "ssl"
     smtp_timeout_seconds: float = Field(default=60.0, gt=0)
+
+    tls_ca_file: Path | None = None
 
     address: str = ""
     display_name: str = "ИТ-служба Комитета"
@@ -138,6 +141,20 @@ class Settings(BaseSettings):
         except CrontabError as error:
             raise ValueError(f"неверное расписание cron «{value}»: {error.reason_ru}") from error
         return value.strip()
+
+    @field_validator("tls_ca_file")
+    @classmethod
+    def _check_ca_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"файл сертификатов «{value}» не найден")
+        return value
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Return the client TLS context for IMAP and SMTP, trusting MAILBOT_TLS_CA_FILE too."""
+        context = ssl.create_default_context()
+        if self.tls_ca_file is not None:
+            context.load_verify_locations(cafile=str(self.tls_ca_file))
+        return context
 
     @field_validator("timezone")
     @classmethod

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from mailbot.cli import check, classify, db, demo, digest, inbound, outbox, parse, prune, quarantine, run, tickets
+from sqlalchemy.exc import SQLAlchemyError
+
 from mailbot.cli.russian_argparse import RussianArgumentParser
 from mailbot.errors import ConfigurationError, MailbotError
+
+logger = logging.getLogger(__name__)
 
 DESCRIPTION = """\
 mailbot — ИТ-служба по электронной почте: принимает обращения сотрудников
@@ -38,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.env_file is not None and not args.env_file.is_file():
+        print(f"Файл настроек «{args.env_file}» не найден.", file=sys.stderr)
+        return 2
     try:
         return int(args.handler(args))
     except ConfigurationError as error:
@@ -46,6 +55,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MailbotError as error:
         print(f"Ошибка: {error}", file=sys.stderr)
         return 1
+    except SQLAlchemyError as error:
+        logger.debug("database error", exc_info=error)
+        print(
+            f"Ошибка базы данных ({type(error).__name__}). Проверьте MAILBOT_DATABASE_URL "
+            "и доступ к базе; «mailbot check» покажет подробнее.",
+            file=sys.stderr,
+        )
+        return 1
+    except BrokenPipeError:
+        # The reader of our output (head, less) has gone: stop quietly, and
+        # point stdout at /dev/null so the interpreter's final flush is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         return 130
 

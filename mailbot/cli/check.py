@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
+import ssl
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +18,8 @@ from mailbot.cli.common import settings_from
 from mailbot.config import Settings
 from mailbot.db.engine import create_db_engine
 from mailbot.db.migrate import current_revision, head_revision
-from mailbot.errors import FetchError
+from mailbot.app import require_sqlite_file
+from mailbot.errors import ConfigurationError, FetchError
 from mailbot.intake.connection import connect
 from mailbot.intake.waiting import supports_idle
 from mailbot.outbound.outbox import smtp_client
@@ -43,7 +46,7 @@ def handle(args: argparse.Namespace) -> int:
     checks: list[Callable[[Settings], CheckResult]] = [check_required, check_database, check_imap, check_smtp]
     results = [check(settings) for check in checks]
     for result in results:
-        mark = "ОК " if result.ok else "ОШИБКА"
+        mark = "  ОК  " if result.ok else "ОШИБКА"
         print(f"[{mark}] {result.title}: {result.detail}")
     failed = sum(not result.ok for result in results)
     print("\nВсе проверки пройдены." if not failed else f"\nНе пройдено проверок: {failed}.")
@@ -59,6 +62,10 @@ def check_required(settings: Settings) -> CheckResult:
 
 def check_database(settings: Settings) -> CheckResult:
     title = "База данных"
+    try:
+        require_sqlite_file(settings.database_url_effective)
+    except ConfigurationError:
+        return CheckResult(False, title, "файл базы не найден: проверьте MAILBOT_DATABASE_URL или выполните «mailbot db upgrade»")
     try:
         engine = create_db_engine(settings.database_url_effective)
         with engine.connect() as connection:
@@ -78,8 +85,8 @@ def check_imap(settings: Settings) -> CheckResult:
     try:
         client = connect(settings)
     except FetchError as error:
-        return CheckResult(False, title, f"не удалось подключиться или войти: {error}. Проверьте адрес, порт, "
-                           "MAILBOT_IMAP_SECURITY, имя пользователя и пароль")
+        return CheckResult(False, title, f"не удалось подключиться или войти ({_cause(error)}). Проверьте адрес, "
+                           "порт, MAILBOT_IMAP_SECURITY, MAILBOT_TLS_CA_FILE, имя пользователя и пароль")
     try:
         if not client.folder_exists(settings.imap_folder):
             return CheckResult(False, title, f"папка «{settings.imap_folder}» не найдена; проверьте MAILBOT_IMAP_FOLDER")
@@ -96,11 +103,31 @@ def check_smtp(settings: Settings) -> CheckResult:
     try:
         asyncio.run(_smtp_handshake(settings))
     except (aiosmtplib.SMTPException, OSError) as error:
-        return CheckResult(False, title, f"ошибка ({type(error).__name__}: {error}); проверьте адрес, порт, "
-                           "MAILBOT_SMTP_SECURITY, имя пользователя и пароль")
+        return CheckResult(False, title, f"не удалось подключиться или войти ({_cause(error)}). Проверьте адрес, "
+                           "порт, MAILBOT_SMTP_SECURITY, MAILBOT_TLS_CA_FILE, имя пользователя и пароль")
     return CheckResult(True, title, "соединение и вход выполнены")
 
 
 async def _smtp_handshake(settings: Settings) -> None:
     async with smtp_client(settings) as smtp:
         await smtp.noop()
+
+
+CAUSES_RU = {
+    ConnectionRefusedError: "соединение отклонено: сервер не слушает этот порт",
+    TimeoutError: "сервер не ответил вовремя",
+    socket.gaierror: "имя сервера не найдено",
+}
+
+
+def _cause(error: BaseException) -> str:
+    """Name the root cause of a connection failure in Russian where it is a common one."""
+    root: BaseException = error
+    while root.__cause__ is not None:
+        root = root.__cause__
+    for error_class, text in CAUSES_RU.items():
+        if isinstance(root, error_class):
+            return text
+    if isinstance(root, ssl.SSLCertVerificationError):
+        return f"сертификат сервера не прошёл проверку: {root.verify_message}"
+    return f"{type(root).__name__}: {root}"

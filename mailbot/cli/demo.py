@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,16 @@ def register(commands: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     configure_logging("INFO" if args.verbose else "WARNING")
-    result = run_demo(args.storage, report=print)
+    if args.storage is not None:
+        return show(run_demo(args.storage, report=print))
+    with tempfile.TemporaryDirectory(prefix="mailbot-demo-") as folder:
+        code = show(run_demo(Path(folder), report=print))
+    print("\nВременная папка демонстрации удалена; чтобы сохранить данные, укажите --storage ПАПКА.")
+    return code
+
+
+def show(result: DemoResult) -> int:
+    """Print the tickets, the outcome counts, one thread and two mails as received."""
     settings = result.settings
     tickets = list(reversed(load_tickets(settings)))
     print()

@@ -25,14 +25,28 @@ OUTCOME_RU = {
     "rejected": "вне домена Комитета",
     "not_request": "не обращение",
     "quarantined": "карантин",
+    "reopened": "заявка открыта снова",
+    "staff_reply": "ответ или команда сотрудника",
+    "staff_command_error": "ошибка в команде сотрудника",
+    "oral_ticket": "устное обращение",
+}
+STATE_RU = {
+    "stored": "ждёт обработки",
+    "processed": "обработано",
+    "duplicate": "копия уже полученного",
+    "quarantined": "карантин",
 }
 SUBJECT_WIDTH = 40
 
 
 def register(commands: Any) -> None:
-    inbound = commands.add_parser("inbound", help="входящие письма", description="Входящие письма и что с ними стало.")
+    inbound = commands.add_parser(
+        "inbound", help="входящие письма", description="Все сохранённые входящие письма и что с ними стало."
+    )
     actions = inbound.add_subparsers(title="действия", metavar="ДЕЙСТВИЕ", required=True)
-    list_parser = actions.add_parser("list", help="список входящих писем")
+    list_parser = actions.add_parser(
+        "list", help="список входящих писем", description="Входящие письма, новые сверху, с итогом обработки."
+    )
     list_parser.add_argument("--outcome", choices=sorted(OUTCOME_RU), help="только письма с этим итогом")
     list_parser.add_argument("--limit", type=int, default=100, metavar="N", help="не больше N писем (по умолчанию 100)")
     list_parser.add_argument("--json", action="store_true", help="вывести в JSON")
@@ -44,7 +58,9 @@ def register(commands: Any) -> None:
         description="Письма с адресов вне MAILBOT_ALLOWED_DOMAINS: заявок не открыли и ответа не получили.",
     )
     rejected_actions = rejected.add_subparsers(title="действия", metavar="ДЕЙСТВИЕ", required=True)
-    rejected_list = rejected_actions.add_parser("list", help="список таких писем")
+    rejected_list = rejected_actions.add_parser(
+        "list", help="список таких писем", description="Письма с адресов вне домена Комитета, новые сверху."
+    )
     rejected_list.add_argument("--limit", type=int, default=100, metavar="N", help="не больше N писем")
     rejected_list.add_argument("--json", action="store_true", help="вывести в JSON")
     rejected_list.set_defaults(handler=handle_list, outcome="rejected")
@@ -62,7 +78,7 @@ def handle_list(args: argparse.Namespace) -> int:
         return 0
     table = [
         [row["id"], russian_datetime(message.received_at, settings.tz), row["from"], _shorten(row["subject"]),
-         OUTCOME_RU.get(row["outcome"] or "", row["state"]), row["ticket"] or "—"]
+         OUTCOME_RU.get(row["outcome"] or "", STATE_RU.get(row["state"], row["state"])), row["ticket"] or "—"]
         for row, (message, _) in zip(rows, loaded, strict=True)
     ]
     print(tabulate(table, headers=["ID", "Получено", "От", "Тема", "Итог", "Заявка"]))
@@ -71,7 +87,7 @@ def handle_list(args: argparse.Namespace) -> int:
 
 
 def _load(settings: Settings, outcome: str | None, limit: int) -> list[tuple[InboundMessage, str | None]]:
-    session_factory = create_session_factory(open_database(settings))
+    session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
     with session_factory() as session:
         query = (
             select(InboundMessage, Ticket.number)

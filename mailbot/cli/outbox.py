@@ -14,6 +14,7 @@ from mailbot.db.engine import create_session_factory
 from mailbot.db.models import OutboxMessage, OutboxState, utcnow
 from mailbot.errors import MailbotError
 from mailbot.outbound.render import russian_datetime
+from mailbot.tickets.views import ENTRY_KIND_RU
 
 STATE_RU = {
     OutboxState.PENDING: "ожидает",
@@ -41,7 +42,7 @@ def register(commands: Any) -> None:
 
 def handle_list(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    session_factory = create_session_factory(open_database(settings))
+    session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
     with session_factory() as session:
         query = select(OutboxMessage).order_by(OutboxMessage.id)
         if not args.all:
@@ -62,17 +63,21 @@ def handle_list(args: argparse.Namespace) -> int:
             ],
         })
         return 0
-    table = [[row.id, row.kind, ", ".join(row.recipients), STATE_RU[row.state], row.attempts,
+    table = [[row.id, ENTRY_KIND_RU.get(row.kind, row.kind), ", ".join(row.recipients), STATE_RU[row.state], row.attempts,
               russian_datetime(row.created_at, settings.tz), (row.last_error or "")[:50]] for row in rows]
     if table:
         print(tabulate(table, headers=["ID", "Вид", "Кому", "Состояние", "Попыток", "Создано", "Ошибка"]))
-    print(f"\nОжидают отправки: {len(pending)}; самое старое ждёт {round(oldest_age / 60)} мин.")
+        print()
+    if pending:
+        print(f"Ожидают отправки: {len(pending)}; самое старое ждёт {round(oldest_age / 60)} мин.")
+    else:
+        print("Очередь отправки пуста.")
     return 0
 
 
 def handle_retry(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    session_factory = create_session_factory(open_database(settings))
+    session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
     with session_factory.begin() as session:
         row = session.get(OutboxMessage, args.id)
         if row is None:

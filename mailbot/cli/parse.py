@@ -33,8 +33,10 @@ def register(commands: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     try:
         raw = args.file.read_bytes()
+    except FileNotFoundError as error:
+        raise MailbotError(f"файл {args.file} не найден") from error
     except OSError as error:
-        raise MailbotError(f"не удалось прочитать файл {args.file}: {error.strerror}") from error
+        raise MailbotError(f"не удалось прочитать файл {args.file} ({type(error).__name__})") from error
     settings = settings_from(args)
     parsed = parse_message(raw, ticket_prefix=settings.ticket_prefix, max_depth=settings.max_mime_depth)
     verdict = load_classifier().classify(parsed.subject, parsed.reply_text)
@@ -52,9 +54,15 @@ def describe(parsed: ParsedMessage, process: dict[str, object]) -> str:
         f"Тема:          {parsed.subject}",
         f"Вид:           {KIND_RU.get(parsed.kind.value, parsed.kind.value)}",
         f"Номер заявки:  {parsed.ticket_number or '—'}",
-        f"Процесс:       {process['code'] or '—'} (уверенность {process['confidence']})",
+        _process_line(process),
         f"Вложения:      {len(parsed.attachments)}",
     ]
     lines += [f"  • {item.filename} ({item.content_type}, {item.size} байт)" for item in parsed.attachments]
     lines += ["", "Новый текст:", parsed.reply_text.strip() or "—"]
     return "\n".join(lines)
+
+
+def _process_line(process: dict[str, object]) -> str:
+    if process["code"] is None:
+        return f"Процесс:       не обращение (уверенность {process['confidence']})"
+    return f"Процесс:       {process['code']} (уверенность {process['confidence']})"

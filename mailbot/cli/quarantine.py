@@ -38,7 +38,7 @@ def register(commands: Any) -> None:
 
 def _quarantined(args: argparse.Namespace) -> tuple[Any, list[InboundMessage]]:
     settings = settings_from(args)
-    session_factory = create_session_factory(open_database(settings))
+    session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
     with session_factory() as session:
         query = select(InboundMessage).where(InboundMessage.state == InboundState.QUARANTINED)
         return settings, list(session.scalars(query.order_by(InboundMessage.id)))
@@ -69,7 +69,7 @@ def handle_list(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace) -> tuple[Any, InboundMessage]:
     settings = settings_from(args)
-    session_factory = create_session_factory(open_database(settings))
+    session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
     with session_factory() as session:
         message = session.get(InboundMessage, args.id)
     if message is None or message.state != InboundState.QUARANTINED:

@@ -22,6 +22,7 @@ _ERROR_TRANSLATIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^argument (.+?): invalid \S+ value: (.+)$"), r"аргумент \1: недопустимое значение \2"),
     (re.compile(r"^argument (.+?): expected one argument$"), r"аргумент \1: нужно указать значение"),
     (re.compile(r"^argument (.+?): not allowed with argument (.+)$"), r"аргумент \1 нельзя указывать вместе с \2"),
+    (re.compile(r"^one of the arguments (.+) is required$"), r"укажите один из параметров: \1"),
 )
 
 

@@ -70,7 +70,7 @@ def register(commands: Any) -> None:
 
 
 def load_tickets(settings: Settings, *, status: str | None = None, limit: int | None = None) -> list[Ticket]:
-    session_factory = create_session_factory(open_database(settings))
+    session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
     with session_factory() as session:
         query = select(Ticket).order_by(Ticket.received_at.desc(), Ticket.id.desc())
         if status:
@@ -118,7 +118,7 @@ def _shorten(text: str) -> str:
 
 def handle_show(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    session_factory = create_session_factory(open_database(settings))
+    session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
     with session_factory() as session:
         query = (
             select(Ticket)
@@ -166,7 +166,7 @@ def _requester(ticket: Ticket) -> str:
 
 def handle_set_process(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    session_factory = create_session_factory(open_database(settings))
+    session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
     process = Process(args.process) if args.process else None
     with session_factory.begin() as session:
         ticket = find_by_number(session, args.number.strip().upper())
@@ -182,7 +182,7 @@ def handle_set_process(args: argparse.Namespace) -> int:
 
 def handle_export_corrections(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    session_factory = create_session_factory(open_database(settings))
+    session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
     with session_factory() as session:
         count = export_corrections(session, args.output)
     print(f"Выгружено исправлений: {count} → {args.output}")

@@ -13,12 +13,13 @@ import abc
 import asyncio
 import logging
 import secrets
+import ssl
 import threading
 from argparse import Namespace
 from collections.abc import Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Literal, Self
 
 from imapclient import IMAPClient
 
@@ -121,14 +122,27 @@ class ImapServer(abc.ABC):
 
 
 class EmbeddedImapServer(ImapServer):
-    """pymap's in-memory (`dict`) backend on 127.0.0.1, a free port, no TLS.
+    """pymap's in-memory (`dict`) backend on 127.0.0.1 and a free port.
 
     The mailbox starts empty: pymap's demo data is not loaded. Capabilities
-    include IDLE, UIDPLUS and MOVE. Everything is lost on `stop()`.
+    include IDLE, UIDPLUS and MOVE. Everything is lost on `stop()`. With a
+    `certificate` (a PEM certificate chain and key file), `security`
+    "ssl" wraps every connection in TLS and "starttls" offers STARTTLS.
     """
 
-    def __init__(self, *, user: str = DEFAULT_USER, password: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        user: str = DEFAULT_USER,
+        password: str | None = None,
+        security: Literal["none", "ssl", "starttls"] = "none",
+        certificate: tuple[str, str] | None = None,
+    ) -> None:
         super().__init__(user=user, password=password)
+        if security != "none" and certificate is None:
+            raise ValueError("a TLS server needs a certificate and key file")
+        self.security = security
+        self._certificate = certificate
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested: asyncio.Event | None = None
@@ -162,6 +176,21 @@ class EmbeddedImapServer(ImapServer):
         self._port = None
         log.info("pymap IMAP server stopped")
 
+    def connect(self, *, timeout: float = 10.0) -> IMAPClient:
+        """Open a logged-in client connection, over TLS when the server uses it."""
+        if self.security == "none":
+            return super().connect(timeout=timeout)
+        # The test tooling talks to its own server, whose certificate comes
+        # from a throwaway CA, so it does not verify it; mailbot itself does.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        client = IMAPClient(self.host, port=self.port, ssl=self.security == "ssl", ssl_context=context, timeout=timeout)
+        if self.security == "starttls":
+            client.starttls(context)
+        client.login(self.user, self.password)
+        return client
+
     def _run(self) -> None:
         asyncio.run(self._serve())
 
@@ -169,7 +198,7 @@ class EmbeddedImapServer(ImapServer):
         self._loop = asyncio.get_running_loop()
         self._stop_requested = asyncio.Event()
         try:
-            server = await _start_pymap(self.user, self.password)
+            server = await _start_pymap(self.user, self.password, self.security, self._certificate)
         except Exception as exc:  # reported to the caller of start()
             self._startup_error = exc
             self._ready.set()
@@ -184,7 +213,9 @@ class EmbeddedImapServer(ImapServer):
         # cancels them when this coroutine returns.
 
 
-async def _start_pymap(user: str, password: str) -> asyncio.Server:
+async def _start_pymap(
+    user: str, password: str, security: str = "none", certificate: tuple[str, str] | None = None
+) -> asyncio.Server:
     """Build pymap's dict backend with one user and listen on a free loopback port."""
     # Imported here so that importing this module stays cheap for the daemon.
     from proxyprotocol.reader import ProxyProtocolReader
@@ -200,8 +231,9 @@ async def _start_pymap(user: str, password: str) -> asyncio.Server:
             return b"Server ready " + LOOPBACK.encode("ascii")
 
     # The attributes pymap's command line would set (pymap 0.36 main.py).
+    cert_file, key_file = certificate or (None, None)
     args = Namespace(
-        host=[LOOPBACK], port=0, debug=False, cert=None, key=None, tls=False,
+        host=[LOOPBACK], port=0, debug=False, cert=cert_file, key=key_file, tls=security == "starttls",
         passlib_cfg=None, proxy_protocol=None, inherited_sockets=None,
         demo_data=False, demo_user=user, demo_password=password,
     )
@@ -219,4 +251,8 @@ async def _start_pymap(user: str, password: str) -> asyncio.Server:
     callback = ProxyProtocolReader(config.proxy_protocol).get_callback(
         IMAPServer(backend.login, config)
     )
-    return await asyncio.start_server(callback, host=LOOPBACK, port=0)
+    implicit_tls = None
+    if security == "ssl":
+        implicit_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        implicit_tls.load_cert_chain(cert_file, key_file)  # type: ignore[arg-type]
+    return await asyncio.start_server(callback, host=LOOPBACK, port=0, ssl=implicit_tls)

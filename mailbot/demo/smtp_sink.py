@@ -7,6 +7,7 @@ replies, so that delivery retries can be tested against a real SMTP dialogue.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import logging
 import threading
 import warnings
@@ -141,9 +142,20 @@ class SmtpSink:
     requires it; otherwise it accepts mail from anyone.
     """
 
-    def __init__(self, *, user: str | None = None, password: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        security: Literal["none", "ssl", "starttls"] = "none",
+        certificate: tuple[str, str] | None = None,
+    ) -> None:
+        if security != "none" and certificate is None:
+            raise ValueError("a TLS sink needs a certificate and key file")
         self._user = user
         self._password = password
+        self.security = security
+        self._certificate = certificate
         self._state = _SinkState()
         self._controller: _FreePortController | None = None
 
@@ -152,11 +164,20 @@ class SmtpSink:
             raise RuntimeError("the SMTP sink is already started")
         controller = _FreePortController(
             _SinkHandler(self._state), hostname=LOOPBACK, port=0,
-            server_hostname="sink.committee.example", **self._auth_kwargs(),
+            server_hostname="sink.committee.example", **self._auth_kwargs(), **self._tls_kwargs(),
         )
         controller.start()
         self._controller = controller
         log.info("SMTP sink listening on %s:%s", self.host, self.port)
+
+    def _tls_kwargs(self) -> dict[str, Any]:
+        if self._certificate is None or self.security == "none":
+            return {}
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*self._certificate)
+        if self.security == "ssl":
+            return {"ssl_context": context}
+        return {"tls_context": context, "require_starttls": True}
 
     def stop(self) -> None:
         if self._controller is None:

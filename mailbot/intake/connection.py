@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 def connect(settings: Settings) -> imapclient.IMAPClient:
     """Connect, secure the channel and log in; raise FetchError on failure."""
     host, port = settings.imap_host, settings.imap_port_effective
-    context = ssl.create_default_context()
+    context = settings.tls_context()
     try:
         client = imapclient.IMAPClient(
             host,

@@ -145,6 +145,7 @@ def smtp_client(settings: Settings) -> aiosmtplib.SMTP:
         password=settings.smtp_password.get_secret_value() or None,
         use_tls=settings.smtp_security == "ssl",
         start_tls=settings.smtp_security == "starttls",
+        tls_context=settings.tls_context() if settings.smtp_security != "none" else None,
         timeout=settings.smtp_timeout_seconds,
     )
 

@@ -40,6 +40,11 @@ ENTRY_KIND_RU = {
     "command_error": "ошибка в команде",
     "oral_request": "устное обращение",
     "reminder": "напоминание о сроке",
+    "command_help": "список команд сотруднику",
+    "quarantine_notice": "уведомление о карантине",
+    "outside_notice": "уведомление постороннему отправителю",
+    "delivery_failed": "уведомление о недоставке",
+    "digest": "еженедельная сводка",
     "acknowledgement_suppressed": "подтверждение не отправлено (превышен лимит)",
     "clarification_suppressed": "уточнение не отправлено (превышен лимит)",
 }

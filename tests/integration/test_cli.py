@@ -82,7 +82,7 @@ def test_check_reaches_every_server(
 ) -> None:
     code, out, _ = run_cli(capsys, "--env-file", str(env_file), "check")
     assert code == 0, out
-    assert out.count("[ОК ]") == 4
+    assert out.count("[  ОК  ]") == 4
     assert "Все проверки пройдены." in out
 
 
@@ -100,20 +100,40 @@ def test_check_reports_wrong_password(
     assert imap_server.password not in out + err
 
 
+def test_missing_env_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "--env-file", str(tmp_path / "absent.env"), "tickets", "list")
+    assert code == 2
+    assert "Файл настроек" in err and "не найден" in err
+
+
+def test_read_only_command_creates_no_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database = tmp_path / "nowhere" / "mailbot.sqlite3"
+    env = tmp_path / "service.env"
+    env.write_text(f"MAILBOT_DATABASE_URL=sqlite:///{database}\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "--env-file", str(env), "tickets", "list")
+    assert code == 2
+    assert "не найдена" in err and "mailbot db upgrade" in err
+    assert not database.parent.exists()
+
+
 def test_run_without_settings_names_them(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("MAILBOT_IMAP_HOST", "MAILBOT_IMAP_USER", "MAILBOT_SMTP_HOST", "MAILBOT_ADDRESS"):
         monkeypatch.delenv(name, raising=False)
-    code, _, err = run_cli(capsys, "--env-file", str(tmp_path / "absent.env"), "run", "--once")
+    empty = tmp_path / "empty.env"
+    empty.write_text("", encoding="utf-8")
+    code, _, err = run_cli(capsys, "--env-file", str(empty), "run", "--once")
     assert code == 2
     assert "Не заданы обязательные настройки" in err
     assert "MAILBOT_IMAP_HOST" in err
 
 
 def test_parse_json_on_every_fixture(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    empty = tmp_path / "empty.env"
+    empty.write_text("", encoding="utf-8")
     for expected_file in sorted(FIXTURES.glob("*.json")):
         expected = json.loads(expected_file.read_text(encoding="utf-8"))["expect"]
-        code, out, _ = run_cli(capsys, "--env-file", str(tmp_path / "absent.env"), "parse",
+        code, out, _ = run_cli(capsys, "--env-file", str(empty), "parse",
                                str(expected_file.with_suffix(".eml")), "--json")
         assert code == 0
         parsed = json.loads(out)
