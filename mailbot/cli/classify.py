@@ -64,8 +64,9 @@ TEXT_RU = {
     "explain_subject": "Тема:         {subject}",
     "explain_process": "Процесс:      {process}",
     "explain_confidence": "Уверенность:  {confidence:.2f} (порог {threshold}: {verdict})",
-    "above_threshold": "достаточно, ответ будет дан сразу",
+    "above_threshold": "достаточно, заявка будет зарегистрирована по этому процессу",
     "below_threshold": "мало, будет задан уточняющий вопрос",
+    "not_request_verdict": "заявка не открывается, письмо попадает в список для ИТ-службы",
     "explain_reasons": "Почему:",
     "explain_ranking": "Другие варианты:",
     "model_version": "Модель:       {version}",
@@ -182,7 +183,12 @@ def format_report(result: dict[str, Any]) -> str:
 
 def format_explanation(subject: str, result: Classification, threshold: float) -> str:
     """Return the Russian explanation of one classification."""
-    verdict = TEXT_RU["above_threshold"] if result.confidence >= threshold else TEXT_RU["below_threshold"]
+    if result.process is None:
+        verdict = TEXT_RU["not_request_verdict"]
+    elif result.confidence >= threshold:
+        verdict = TEXT_RU["above_threshold"]
+    else:
+        verdict = TEXT_RU["below_threshold"]
     lines = [
         TEXT_RU["explain_subject"].format(subject=subject or "—"),
         TEXT_RU["explain_process"].format(process=_describe_process(result.process)),
