@@ -67,6 +67,9 @@ def test_metrics_scraped_over_loopback(database_url: str, smtp_sink: SmtpSink, t
             with imap.connect() as client:
                 client.multiappend("INBOX", [mail.raw for mail in mails])
             wait_for(lambda: scrape(port).get("mailbot_messages_fetched_total") == len(mails))
+            # The outbox is also empty before processing has queued anything,
+            # so wait for every message to be processed first.
+            wait_for(lambda: scrape(port).get('mailbot_inbound_messages{state="processed"}') == len(mails))
             wait_for(lambda: scrape(port).get('mailbot_outbox_messages{state="pending"}') == 0)
             samples = scrape(port)
         finally:
