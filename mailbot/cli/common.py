@@ -28,3 +28,9 @@ def settings_from(args: argparse.Namespace, *, daemon: bool = False) -> Settings
 def print_json(value: Any) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def shorten(text: str, width: int) -> str:
+    """Fold whitespace and cut `text` to `width` characters, ending with «…» when cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

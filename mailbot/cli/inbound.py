@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tabulate import tabulate
 
 from mailbot.app import open_database
-from mailbot.cli.common import print_json, settings_from
+from mailbot.cli.common import print_json, settings_from, shorten
 from mailbot.config import Settings
 from mailbot.db.engine import create_session_factory
 from mailbot.db.models import InboundMessage, Ticket
@@ -77,7 +77,7 @@ def handle_list(args: argparse.Namespace) -> int:
         print("Писем нет.")
         return 0
     table = [
-        [row["id"], russian_datetime(message.received_at, settings.tz), row["from"], _shorten(row["subject"]),
+        [row["id"], russian_datetime(message.received_at, settings.tz), row["from"], shorten(row["subject"], SUBJECT_WIDTH),
          OUTCOME_RU.get(row["outcome"] or "", STATE_RU.get(row["state"], row["state"])), row["ticket"] or "—"]
         for row, (message, _) in zip(rows, loaded, strict=True)
     ]
@@ -114,7 +114,3 @@ def _describe(message: InboundMessage, ticket_number: str | None, settings: Sett
         "ticket": ticket_number,
     }
 
-
-def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= SUBJECT_WIDTH else text[: SUBJECT_WIDTH - 1] + "…"

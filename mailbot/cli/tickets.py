@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from tabulate import tabulate
 
 from mailbot.app import open_database
-from mailbot.cli.common import print_json, settings_from
+from mailbot.cli.common import print_json, settings_from, shorten
 from mailbot.config import Settings
 from mailbot.db.engine import create_session_factory
 from mailbot.db.models import ThreadEntry, Ticket, TicketStatus
@@ -101,7 +101,7 @@ def render_table(tickets: list[Ticket], settings: Settings) -> str:
             STATUS_RU[ticket.status],
             ticket.process or "—",
             ticket.requester_address,
-            _shorten(ticket.subject),
+            shorten(ticket.subject, SUBJECT_WIDTH),
             russian_datetime(ticket.received_at, settings.tz),
             russian_date(ticket.due_date),
         ]
@@ -110,10 +110,6 @@ def render_table(tickets: list[Ticket], settings: Settings) -> str:
     headers = ["Номер", "Статус", "Процесс", "Заявитель", "Тема", "Получено", "Срок ответа"]
     return tabulate(rows, headers=headers, tablefmt="simple")
 
-
-def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= SUBJECT_WIDTH else text[: SUBJECT_WIDTH - 1] + "…"
 
 
 def handle_show(args: argparse.Namespace) -> int:

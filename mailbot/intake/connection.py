@@ -30,7 +30,7 @@ def connect(settings: Settings) -> imapclient.IMAPClient:
             client.starttls(context)
         client.login(settings.imap_user, settings.imap_password.get_secret_value())
     except (IMAPClientError, OSError, ssl.SSLError) as error:
-        # The exception text never holds the password: imapclient redacts
+        # The exception text never contains the password: imapclient redacts
         # LOGIN in its own logging, and we report only the class and server.
         raise FetchError(f"IMAP {host}:{port}: {type(error).__name__}: {error}") from error
     # Keep INTERNALDATE timezone-aware instead of converting to local time.

@@ -31,16 +31,23 @@ def exceeded_window(
 
     With `kind`, only mail of that kind counts.
     """
+    if not windows:
+        return None
     now = now or utcnow()
-    for limit, seconds in windows:
-        since = now - datetime.timedelta(seconds=seconds)
-        query = select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.recipient == recipient.lower(),
-            OutboxMessage.created_at > since,
-            OutboxMessage.state.in_(COUNTED_STATES),
-        )
-        if kind is not None:
-            query = query.where(OutboxMessage.kind == kind)
-        if (session.scalar(query) or 0) >= limit:
+    starts = [now - datetime.timedelta(seconds=seconds) for _, seconds in windows]
+
+    # One query counts every window, so a new ticket costs one round trip.
+    counters = [func.count().filter(OutboxMessage.created_at > start) for start in starts]
+    query = select(*counters).where(
+        OutboxMessage.recipient == recipient.lower(),
+        OutboxMessage.created_at > min(starts),
+        OutboxMessage.state.in_(COUNTED_STATES),
+    )
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    counts = session.execute(query).one()
+
+    for (limit, seconds), used in zip(windows, counts, strict=True):
+        if (used or 0) >= limit:
             return (limit, seconds)
     return None

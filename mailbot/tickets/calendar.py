@@ -40,7 +40,7 @@ class WorkingCalendar:
         return holidays.country_holidays(self.country)
 
     def is_working_day(self, day: datetime.date) -> bool:
-        # The holidays package knows the weekends, the public holidays, the
+        # The holidays package covers the weekends, the public holidays, the
         # transferred days off and the Saturdays made working by decree.
         return bool(self._holidays.is_working_day(day))
 

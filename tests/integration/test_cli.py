@@ -65,7 +65,9 @@ def test_run_once_and_tickets_commands(
     assert ticket["channel"] == "email"
 
     code, out, _ = run_cli(capsys, "--env-file", str(env_file), "tickets", "list")
-    assert "IT-2026-00001" in out and "в работе" in out and "Срок ответа" in out
+    assert "IT-2026-00001" in out
+    assert "в работе" in out
+    assert "Срок ответа" in out
 
     code, out, _ = run_cli(capsys, "--env-file", str(env_file), "tickets", "show", "it-2026-00001")
     assert code == 0
@@ -103,7 +105,8 @@ def test_check_reports_wrong_password(
 def test_missing_env_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(capsys, "--env-file", str(tmp_path / "absent.env"), "tickets", "list")
     assert code == 2
-    assert "Файл настроек" in err and "не найден" in err
+    assert "Файл настроек" in err
+    assert "не найден" in err
 
 
 def test_read_only_command_creates_no_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -112,7 +115,8 @@ def test_read_only_command_creates_no_database(tmp_path: Path, capsys: pytest.Ca
     env.write_text(f"MAILBOT_DATABASE_URL=sqlite:///{database}\n", encoding="utf-8")
     code, _, err = run_cli(capsys, "--env-file", str(env), "tickets", "list")
     assert code == 2
-    assert "не найдена" in err and "mailbot db upgrade" in err
+    assert "не найдена" in err
+    assert "mailbot db upgrade" in err
     assert not database.parent.exists()
 
 

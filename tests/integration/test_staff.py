@@ -80,7 +80,8 @@ def test_new_ticket_is_announced_to_staff(imap_server: ImapServer, smtp_sink: Sm
     assert "не печатает" in text
     assert Process.HARDWARE.title_ru in text
     assert "Срок ответа: до" in text
-    assert "#взять" in text and "#закрыть" in text
+    assert "#взять" in text
+    assert "#закрыть" in text
     assert len(mails_to(smtp_sink, REQUESTER)) == 1
 
 
