@@ -100,6 +100,15 @@ class Settings(BaseSettings):
     digest_cron: str = "0 9 * * 1"
     digest_weeks: int = Field(default=4, ge=1, le=52)
 
+    # The survey form and the one-click rating pages.
+    web_enabled: bool = False
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    web_base_url: str = ""
+    secret_key: SecretStr = SecretStr("")
+    # Days after the invitation on which those who have not answered are reminded.
+    survey_reminder_days: Annotated[tuple[int, ...], NoDecode] = (7, 14)
+
     @field_validator("allowed_domains", "staff", "managers", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
@@ -119,6 +128,24 @@ class Settings(BaseSettings):
                 raise ValueError(f"ожидаются пары «писем/секунд» через запятую, например 10/600,30/3600; «{item.strip()}» не подходит")
             windows.append((int(count), int(seconds)))
         return tuple(windows)
+
+    @field_validator("survey_reminder_days", mode="before")
+    @classmethod
+    def _parse_survey_reminder_days(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        if not all(item.isdigit() and 0 < int(item) <= 365 for item in items):
+            raise ValueError(f"ожидаются числа дней от 1 до 365 через запятую, например 7,14; получено «{value}»")
+        return tuple(sorted({int(item) for item in items}))
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _check_web_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"ожидается адрес вида https://it.example.ru, получено «{value}»")
+        return value
 
     @field_validator("reminder_days", mode="before")
     @classmethod
@@ -202,6 +229,14 @@ class Settings(BaseSettings):
     @property
     def smtp_port_effective(self) -> int:
         return self.smtp_port or DEFAULT_PORTS["smtp"][self.smtp_security]
+
+    @property
+    def web_base_url_effective(self) -> str:
+        """Return the address that links in mail point to, without a trailing slash."""
+        if self.web_base_url:
+            return self.web_base_url
+        host = f"[{self.web_host}]" if ":" in self.web_host else self.web_host
+        return f"http://{host}:{self.web_port}"
 
     @property
     def database_url_effective(self) -> str:

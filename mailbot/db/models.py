@@ -319,3 +319,71 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(500), primary_key=True)
     owner: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
+
+
+class SurveyCampaign(Base):
+    """One year's Form No. 1 survey: open from `started_at` until closed."""
+
+    __tablename__ = "survey_campaign"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    started_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The last day answers are accepted, in the committee's time zone.
+    until: Mapped[datetime.date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+    # "campaign" for a survey run by mailbot, "import" for earlier years' results.
+    origin: Mapped[str] = mapped_column(String(20), default="campaign")
+
+
+class SurveyInvitation(Base):
+    """One internal client invited to a campaign.
+
+    Only the hash of the link's secret is kept. `answered_on` records that
+    this person has answered, as a date only, and nothing links it to the
+    answer itself.
+    """
+
+    __tablename__ = "survey_invitation"
+    __table_args__ = (UniqueConstraint("campaign_id", "address", name="uq_survey_invitation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("survey_campaign.id"))
+    address: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_reminded_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+    answered_on: Mapped[datetime.date | None] = mapped_column(Date)
+
+
+class SurveyResponse(Base):
+    """One anonymous filled-in Form No. 1; `answers` follows mailbot.survey.form."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (Index("ix_survey_response_campaign", "campaign_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("survey_campaign.id"))
+    submitted_on: Mapped[datetime.date] = mapped_column(Date)
+    answers: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class TicketFeedback(Base):
+    """A requester's rating (1-5) of the answer on one ticket; the latest one counts."""
+
+    __tablename__ = "ticket_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), unique=True)
+    # The ticket's process when the rating was given.
+    process: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    # "mail" for a reply with the digit, "link" for the one-click page.
+    source: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )

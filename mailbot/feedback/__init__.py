@@ -1,0 +1,1 @@
+"""Requesters' ratings of the answers on their tickets."""

@@ -1,0 +1,1 @@
+"""The committee's annual satisfaction survey, Form No. 1."""
