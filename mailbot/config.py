@@ -273,7 +273,7 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
     if env_file is None:
         env_file = Path(os.environ.get("MAILBOT_ENV_FILE", "service.env"))
     try:
-        return Settings(_env_file=env_file if env_file.exists() else None, **overrides)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file if env_file.exists() else None, **overrides)  # type: ignore[call-arg, arg-type]
     except pydantic.ValidationError as error:
         raise ConfigurationError(describe_validation_error(error)) from None
 

@@ -42,7 +42,7 @@ def acquire(
                 .values(owner=owner, expires_at=now + ttl)
                 .execution_options(synchronize_session=False)
             )
-            if renewed.rowcount:
+            if renewed.rowcount:  # type: ignore[attr-defined]
                 return True
             if session.scalar(select(Lease.name).where(Lease.name == name)) is not None:
                 return False

@@ -58,7 +58,7 @@ def count_prunable(session_factory: sessionmaker[Session], days: int) -> int:
         return session.scalar(select(func.count()).select_from(_prunable(cutoff).subquery())) or 0
 
 
-def _prunable(cutoff: datetime.datetime) -> Select[tuple[InboundMessage]]:
+def _prunable(cutoff: datetime.datetime) -> Select[InboundMessage]:
     # A pruned row's raw is shorter than its recorded size, so it is not
     # picked again.
     return (

@@ -2,7 +2,7 @@
 
 Tokens are signed with MAILBOT_SECRET_KEY. When it is not set, a random key
 is created once in the storage folder (`secret.key`, readable by its owner
-only), so links keep working across restarts; instances that share a
+only), so links keep working across restarts. Instances that share a
 database must share the key too.
 """
 

@@ -76,7 +76,8 @@ class Classifier:
         logits = self._model.coef[:, columns].astype(np.float64) @ values + self._model.intercept
         logits = logits / self._model.temperature
         exponents = np.exp(logits - logits.max())
-        return exponents / exponents.sum()
+        probabilities: np.ndarray = exponents / exponents.sum()
+        return probabilities
 
     def _apply_rule(self, probabilities: np.ndarray, rule: RuleMatch) -> np.ndarray:
         target = np.zeros_like(probabilities)

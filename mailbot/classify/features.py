@@ -40,7 +40,7 @@ def word_features(text: NormalizedText) -> list[str]:
 
 def char_features(text: NormalizedText) -> list[str]:
     """Return character n-grams of each word form, padded with spaces at both ends."""
-    features = []
+    features: list[str] = []
     for word in text.surface.split():
         padded = f" {word} "
         for size in CHAR_NGRAM_SIZES:

@@ -134,7 +134,7 @@ def lemma_of(word: str) -> str | None:
     parse = _morph.parse(word)[0]
     if parse.tag.POS in _DROPPED_POS and parse.normal_form not in _KEPT_FUNCTION_WORDS:
         return None
-    lemma = parse.normal_form.replace("ё", "е")
+    lemma: str = parse.normal_form.replace("ё", "е")
     return lexicon.SYNONYMS.get(lemma, lemma)
 
 

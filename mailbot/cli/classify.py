@@ -28,7 +28,8 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "classify" / "data"
 DEFAULT_CORPORA = (DATA_DIR / "corpus.jsonl", DATA_DIR / "corpus-extra.jsonl")
 PROCESS_COLUMN_WIDTH = 48
 
-TEXT_RU = {
+TABLE_HEADERS_RU = ("Процесс", "Точность", "Полнота", "F1", "Обращений")
+TEXT_RU: dict[str, str] = {
     "group_help": "классификатор обращений по восьми процессам",
     "group_description": "Обучение, оценка и объяснение классификатора обращений.",
     "train_help": "обучить модель на размеченных обращениях",
@@ -60,7 +61,6 @@ TEXT_RU = {
         "Порог уверенности {threshold}: ответ дан по {coverage:.1%} обращений, "
         "верных среди них {precision_covered}."
     ),
-    "table_headers": ("Процесс", "Точность", "Полнота", "F1", "Обращений"),
     "explain_subject": "Тема:         {subject}",
     "explain_process": "Процесс:      {process}",
     "explain_confidence": "Уверенность:  {confidence:.2f} (порог {threshold}: {verdict})",
@@ -175,7 +175,7 @@ def format_report(result: dict[str, Any]) -> str:
         rows.append([_process_name(label), f"{scores['precision']:.3f}", f"{scores['recall']:.3f}",
                      f"{scores['f1']:.3f}", scores["support"]])
     table = tabulate(
-        rows, headers=TEXT_RU["table_headers"], tablefmt="simple", disable_numparse=True,
+        rows, headers=TABLE_HEADERS_RU, tablefmt="simple", disable_numparse=True,
         maxcolwidths=[PROCESS_COLUMN_WIDTH, None, None, None, None],
     )
     return f"{summary}\n\n{table}"

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import cast
 
 from sqlalchemy import func, select
 
@@ -46,7 +45,7 @@ class DemoResult:
 
 
 def demo_settings(imap: EmbeddedImapServer, smtp: SmtpSink, storage_dir: Path) -> Settings:
-    overrides = {key.removeprefix("MAILBOT_").lower(): value for key, value in imap.env().items()}
+    overrides: dict[str, object] = {key.removeprefix("MAILBOT_").lower(): value for key, value in imap.env().items()}
     overrides |= {
         "smtp_host": smtp.host,
         "smtp_port": smtp.port,
@@ -146,7 +145,7 @@ def _to_requesters(smtp: SmtpSink) -> list[ReceivedMail]:
 
 
 def _parse(raw: bytes) -> EmailMessage:
-    return cast(EmailMessage, BytesParser(policy=email.policy.default).parsebytes(raw))
+    return BytesParser(policy=email.policy.default).parsebytes(raw)
 
 
 def _processed_count(application: Application) -> int:

@@ -49,7 +49,7 @@ def is_answered_on_time(ticket: Ticket, answered_at: datetime.datetime | None) -
     return answered_at is not None and answered_at <= ticket.due_at
 
 
-def first_answer_query() -> Select[tuple[int, datetime.datetime]]:
+def first_answer_query() -> Select[int, datetime.datetime]:
     """Select (ticket_id, created_at of the first outbound answer) per ticket."""
     return (
         select(ThreadEntry.ticket_id, func.min(ThreadEntry.created_at))
