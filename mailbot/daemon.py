@@ -38,6 +38,7 @@ from mailbot.retention import prune_raw
 from mailbot.routing.context import Context
 from mailbot.routing.pipeline import process_pending
 from mailbot.scheduler.jobs import register_jobs
+from mailbot.web.server import WebServer
 
 logger = logging.getLogger(__name__)
 
@@ -81,11 +82,14 @@ class Daemon:
     def run_forever(self) -> None:
         if self.context.settings.metrics_port is not None:
             self.metrics.serve(self.context.settings.metrics_port)
+        web_server = self._start_web_server()
         scheduler = self._start_scheduler()
         try:
             self._reconnect_loop()
         finally:
             scheduler.shutdown(wait=True)
+            if web_server is not None:
+                web_server.stop()
             self._release_lease()
             self.metrics.close()
             logger.info("daemon stopped", extra={"mailbox": self.mailbox})
@@ -174,6 +178,14 @@ class Daemon:
             leases.release(self.session_factory, self.lease_name, self.owner)
         except SQLAlchemyError:
             logger.warning("lease release failed; it expires by itself", extra={"lease": self.lease_name})
+
+    def _start_web_server(self) -> WebServer | None:
+        """Serve the survey and rating pages from this process when MAILBOT_WEB_ENABLED is set."""
+        if not self.context.settings.web_enabled:
+            return None
+        web_server = WebServer(self.context.settings, self.session_factory)
+        web_server.start()
+        return web_server
 
     def _start_scheduler(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(timezone=self.context.settings.tz)

@@ -8,6 +8,7 @@ database must share the key too.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -60,6 +61,11 @@ def _key_from_file(path: Path) -> str:
         key_file.write(key + "\n")
     logger.info("created signing key file", extra={"path": str(path)})
     return key
+
+
+def secret_sha256(secret: str) -> str:
+    """Return the hex SHA-256 of a link secret, as SurveyInvitation.secret_sha256 stores it."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def new_invitation_secret() -> str:

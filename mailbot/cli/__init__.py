@@ -9,9 +9,25 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mailbot.cli import check, classify, db, demo, digest, inbound, outbox, parse, prune, quarantine, run, tickets
 from sqlalchemy.exc import SQLAlchemyError
 
+from mailbot.cli import (
+    check,
+    classify,
+    db,
+    demo,
+    digest,
+    inbound,
+    outbox,
+    parse,
+    prune,
+    quarantine,
+    report,
+    run,
+    survey,
+    tickets,
+    web,
+)
 from mailbot.cli.russian_argparse import RussianArgumentParser
 from mailbot.errors import ConfigurationError, MailbotError
 
@@ -36,7 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="файл настроек (по умолчанию service.env в текущей папке)",
     )
     commands = parser.add_subparsers(title="команды", metavar="КОМАНДА", required=True)
-    for module in (run, demo, parse, tickets, inbound, quarantine, outbox, db, prune, check, classify, digest):
+    for module in (
+        run, demo, parse, tickets, inbound, quarantine, outbox, db, prune, check, classify, digest,
+        survey, report, web,
+    ):
         module.register(commands)
     return parser
 

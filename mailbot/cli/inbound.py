@@ -29,6 +29,7 @@ OUTCOME_RU = {
     "staff_reply": "ответ или команда сотрудника",
     "staff_command_error": "ошибка в команде сотрудника",
     "oral_ticket": "устное обращение",
+    "rated": "оценка ответа",
 }
 STATE_RU = {
     "stored": "ждёт обработки",

@@ -14,8 +14,9 @@ from mailbot.app import open_database
 from mailbot.cli.common import print_json, settings_from, shorten
 from mailbot.config import Settings
 from mailbot.db.engine import create_session_factory
-from mailbot.db.models import ThreadEntry, Ticket, TicketStatus
+from mailbot.db.models import ThreadEntry, Ticket, TicketFeedback, TicketStatus
 from mailbot.errors import MailbotError
+from mailbot.feedback.lookup import feedback_by_ticket, feedback_of
 from mailbot.processes import Process
 from mailbot.outbound.render import russian_date, russian_datetime
 from mailbot.tickets.corrections import correct_process, export_corrections
@@ -26,10 +27,12 @@ from mailbot.tickets.views import (
     STATUS_RU,
     describe_status_change,
     entry_json,
+    rating_json,
     ticket_json,
 )
 
 SUBJECT_WIDTH = 48
+RATING_COMMENT_WIDTH = 80
 
 
 def register(commands: Any) -> None:
@@ -70,6 +73,13 @@ def register(commands: Any) -> None:
 
 
 def load_tickets(settings: Settings, *, status: str | None = None, limit: int | None = None) -> list[Ticket]:
+    return load_tickets_with_ratings(settings, status=status, limit=limit)[0]
+
+
+def load_tickets_with_ratings(
+    settings: Settings, *, status: str | None = None, limit: int | None = None
+) -> tuple[list[Ticket], dict[int, TicketFeedback]]:
+    """Return the tickets, newest first, and the ratings of those that have one, keyed by ticket id."""
     session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
     with session_factory() as session:
         query = select(Ticket).order_by(Ticket.received_at.desc(), Ticket.id.desc())
@@ -77,14 +87,15 @@ def load_tickets(settings: Settings, *, status: str | None = None, limit: int | 
             query = query.where(Ticket.status == TicketStatus(status))
         if limit:
             query = query.limit(limit)
-        return list(session.scalars(query))
+        tickets = list(session.scalars(query))
+        return tickets, feedback_by_ticket(session, [ticket.id for ticket in tickets])
 
 
 def handle_list(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    tickets = load_tickets(settings, status=args.status, limit=args.limit)
+    tickets, ratings = load_tickets_with_ratings(settings, status=args.status, limit=args.limit)
     if args.json:
-        print_json([ticket_json(ticket) for ticket in tickets])
+        print_json([ticket_json(ticket) | rating_json(ratings.get(ticket.id)) for ticket in tickets])
         return 0
     if not tickets:
         print("Заявок нет.")
@@ -124,14 +135,17 @@ def handle_show(args: argparse.Namespace) -> int:
         ticket = session.scalars(query).first()
         if ticket is None:
             raise MailbotError(f"заявка {args.number} не найдена")
+        feedback = feedback_of(session, ticket)
         if args.json:
-            print_json(ticket_json(ticket) | {"thread": [entry_json(entry) for entry in ticket.entries]})
+            thread = {"thread": [entry_json(entry) for entry in ticket.entries]}
+            print_json(ticket_json(ticket) | rating_json(feedback) | thread)
         else:
-            print(describe_ticket(ticket, settings))
+            print(describe_ticket(ticket, settings, feedback))
     return 0
 
 
-def describe_ticket(ticket: Ticket, settings: Settings) -> str:
+def describe_ticket(ticket: Ticket, settings: Settings, feedback: TicketFeedback | None = None) -> str:
+    """Render a ticket and its thread; the rating line appears only when `feedback` is given."""
     process = f"{ticket.process} — {Process(ticket.process).title_ru}" if ticket.process else "не определён"
     lines = [
         f"Заявка {ticket.number}",
@@ -142,9 +156,10 @@ def describe_ticket(ticket: Ticket, settings: Settings) -> str:
         f"  Тема:         {ticket.subject}",
         f"  Получено:     {russian_datetime(ticket.received_at, settings.tz)}",
         f"  Срок ответа:  до {russian_date(ticket.due_date)}",
-        "",
-        "Переписка:",
     ]
+    if feedback is not None:
+        lines.append(f"  Оценка:       {_rating_line(feedback)}")
+    lines += ["", "Переписка:"]
     for entry in ticket.entries:
         when = russian_datetime(entry.created_at, settings.tz)
         lines.append(f"— {when}, {ENTRY_KIND_RU.get(entry.kind, entry.kind)}, {entry.author or '—'}")
@@ -152,6 +167,11 @@ def describe_ticket(ticket: Ticket, settings: Settings) -> str:
         lines.extend(f"    {line}" for line in text.strip().splitlines()[:20])
         lines.extend(f"    [вложение] {item.filename} ({item.size} байт)" for item in entry.attachments)
     return "\n".join(lines)
+
+
+def _rating_line(feedback: TicketFeedback) -> str:
+    comment = shorten(feedback.comment, RATING_COMMENT_WIDTH)
+    return f"{feedback.rating} ({comment})" if comment else str(feedback.rating)
 
 
 def _requester(ticket: Ticket) -> str:

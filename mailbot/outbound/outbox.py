@@ -27,6 +27,7 @@ from mailbot.config import Settings
 from mailbot.db.models import OutboxMessage, OutboxState, Ticket, utcnow
 from mailbot.errors import DeliveryError
 from mailbot.outbound.compose import SMTP_POLICY
+from mailbot.retention import header_block
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,11 @@ FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 3600
 BATCH_SIZE = 50
 DELIVERY_FAILED_KIND = "delivery_failed"
+
+
+# Mail carrying a personal single-use link: once sent, only its headers are
+# kept, so the outbox table holds no working link.
+PERSONAL_LINK_KINDS = frozenset({"survey_invitation", "survey_reminder"})
 
 
 def enqueue(
@@ -175,6 +181,8 @@ async def _send_one(
             stored.state = OutboxState.SENT
             stored.sent_at = utcnow()
             stored.last_error = None
+            if stored.kind in PERSONAL_LINK_KINDS:
+                stored.raw = header_block(stored.raw)
     logger.info("mail sent", extra=log_extra | {"kind": row.kind, "ticket_id": row.ticket_id})
     return 1
 

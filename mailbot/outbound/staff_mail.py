@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
 from mailbot.db.models import Direction, OutboxMessage, StoredAttachment, ThreadEntry, Ticket
+from mailbot.feedback.ask import rating_links
 from mailbot.outbound.compose import Envelope, OutgoingAttachment, compose, make_message_id
 from mailbot.outbound.outbox import enqueue
 from mailbot.outbound.render import render_mail
@@ -117,7 +118,7 @@ def queue_answer(
     `kind` is "answer", "question" (a clarifying question) or "closing".
     """
     context = {"ticket": ticket, "text": text, "staff_name": staff_name, "kind": kind,
-               "signature": settings.display_name}
+               "signature": settings.display_name, "rating_links": rating_links(session, settings, ticket, kind)}
     rendered = render_mail("answer", context)
     in_reply_to, references = requester_thread(session, ticket)
     envelope = Envelope(

@@ -2,8 +2,10 @@
 
 An answered ticket is reopened by a reply; a closed one too, within
 MAILBOT_REOPEN_DAYS of closing, and later the reply opens a new ticket
-linked to the old one. A reply that is only thanks reopens nothing. Every
-status change is recorded on the thread.
+linked to the old one. A reply that is only thanks reopens nothing, and
+neither does a reply that rates the answer (see routing.ratings), unless it
+is a rating of 1-2 saying the problem is not solved. Every status change is
+recorded on the thread.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.db.models import Direction, InboundMessage, ThreadEntry, Ticket, TicketStatus
+from mailbot.feedback.store import record_rating
 from mailbot.outbound.staff_mail import queue_staff_reply_notice
 from mailbot.parse import ParsedMessage
 from mailbot.routing.clarification import settle_process
 from mailbot.routing.context import Context
 from mailbot.routing.outcome import Outcome
+from mailbot.routing.ratings import rating_in_reply, record_rating_reply
 from mailbot.routing.requests import acknowledge, open_request, store_attachments
 from mailbot.tickets.service import add_entry, change_status
 
@@ -26,6 +30,14 @@ from mailbot.tickets.service import add_entry, change_status
 def add_reply(
     session: Session, context: Context, inbound: InboundMessage, parsed: ParsedMessage, ticket: Ticket, rule: str
 ) -> Outcome:
+    rating = rating_in_reply(ticket, parsed)
+    if rating is not None and not rating.unresolved:
+        return record_rating_reply(session, context, inbound, parsed, ticket, rating, rule)
+    if rating is not None:
+        # A low rating reporting that the problem is not solved counts, and
+        # the reply goes on as a complaint.
+        record_rating(session, ticket, rating.rating, comment=rating.comment, source="mail")
+
     if ticket.status == TicketStatus.CLOSED and not _within_reopen_window(context, ticket):
         return open_request(session, context, inbound, parsed, related=ticket)
 
@@ -37,7 +49,7 @@ def add_reply(
     if ticket.status == TicketStatus.CLARIFICATION:
         return _answer_clarification(session, context, inbound, parsed, ticket, rule)
 
-    thanks_only = context.classifier.classify("", parsed.reply_text).process is None
+    thanks_only = rating is None and context.classifier.classify("", parsed.reply_text).process is None
     reopened = ticket.status in (TicketStatus.ANSWERED, TicketStatus.CLOSED) and not thanks_only
     if reopened:
         change_status(session, ticket, TicketStatus.OPEN, author=sender)

@@ -1,8 +1,9 @@
 """Register the daemon's periodic jobs on its APScheduler scheduler.
 
-Both jobs run once right after start and then on their schedule. Running
-them again is harmless: reminders and digests are recorded in the database
-in the transaction that queues their mail, so each is sent once.
+Every job runs once right after start and then on its schedule. Running a
+job again is harmless because deadline reminders, digests and survey
+reminders are recorded in the database in the transaction that queues
+their mail, so each is sent once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mailbot.routing.context import Context
 from mailbot.scheduler.crontab import crontab_trigger
 from mailbot.scheduler.digest_mail import send_digest
 from mailbot.scheduler.reminders import send_due_reminders
+from mailbot.scheduler.survey_jobs import register_survey_job
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ def register_jobs(scheduler: BaseScheduler, context: Context, session_factory: s
         misfire_grace_time=int(DIGEST_CATCH_UP.total_seconds()),
         next_run_time=start_now,
     )
+    register_survey_job(scheduler, context, session_factory, start=start_now)
 
 
 def run_reminder_job(session_factory: sessionmaker[Session], context: Context) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from mailbot.db.models import Channel, ThreadEntry, Ticket, TicketStatus
+from mailbot.db.models import Channel, ThreadEntry, Ticket, TicketFeedback, TicketStatus
 
 STATUS_RU = {
     TicketStatus.OPEN: "в работе",
@@ -47,6 +47,8 @@ ENTRY_KIND_RU = {
     "digest": "еженедельная сводка",
     "acknowledgement_suppressed": "подтверждение не отправлено (превышен лимит)",
     "clarification_suppressed": "уточнение не отправлено (превышен лимит)",
+    "rating": "оценка заявителя письмом",
+    "feedback": "оценка ответа",
 }
 
 
@@ -80,6 +82,13 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "assignee": ticket.assignee,
         "model_version": ticket.model_version,
     }
+
+
+def rating_json(feedback: TicketFeedback | None) -> dict[str, Any]:
+    """Return the rating keys of a ticket's JSON object; both are null when the ticket has no rating."""
+    if feedback is None:
+        return {"rating": None, "rating_comment": None}
+    return {"rating": feedback.rating, "rating_comment": feedback.comment}
 
 
 def entry_json(entry: ThreadEntry) -> dict[str, Any]:

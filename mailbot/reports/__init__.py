@@ -1,0 +1,1 @@
+"""Period reports on tickets and the annual survey, written as XLSX, HTML or CSV."""

@@ -1,0 +1,163 @@
+"""One-click ticket ratings: GET /rating/{token}/{n} records n, the page's form changes it or adds a comment.
+
+The signed token names the ticket and is the requester's only credential,
+so it is never logged. A HEAD request records nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mailbot.db.models import Ticket, TicketFeedback
+from mailbot.feedback.store import RATINGS, record_rating
+from mailbot.signing import ForgedToken, read_ticket
+from mailbot.survey.responses import clean_text
+from mailbot.tickets.service import find_by_number
+from mailbot.web.context import WebContext, web_context
+from mailbot.web.posted import InvalidForm, read_form
+from mailbot.feedback.ask import RATING_LABELS_RU
+from mailbot.web.render import message_page, render_page
+
+logger = logging.getLogger(__name__)
+
+MAX_COMMENT_LENGTH = 2000
+
+
+@dataclasses.dataclass(frozen=True)
+class RatingView:
+    """The ticket and its stored rating, as the rating page shows them."""
+
+    number: str
+    subject: str
+    rating: int | None
+    comment: str
+
+
+async def rate_by_link(request: Request) -> Response:
+    context = web_context(request)
+    number = _read_number(context, request)
+    rating = request.path_params["rating"]
+    if number is None or rating not in RATINGS:
+        return _invalid_link_page()
+    if request.method == "HEAD":
+        # Link checkers of mail gateways send HEAD; only a person's GET counts.
+        return Response(status_code=200)
+
+    # TODO: a mail gateway that follows links with GET records a rating the
+    # requester never chose; the page lets the requester change it.
+    view = await run_in_threadpool(_rate, context, number, rating, "")
+    if view is None:
+        return _unknown_ticket_page()
+    return _rating_page(view, {}, "", saved=True)
+
+
+async def rate_by_form(request: Request) -> Response:
+    context = web_context(request)
+    number = _read_number(context, request)
+    if number is None:
+        return _invalid_link_page()
+
+    try:
+        posted = await read_form(request)
+    except InvalidForm as error:
+        logger.info("rating form rejected: %s", error)
+        return message_page("Оценка не принята", "Форма отправлена в неверном виде. Откройте ссылку снова.", status_code=400)
+
+    rating, comment, errors = _parse_rating_form(posted)
+    if rating is None or errors:
+        view = await run_in_threadpool(_load, context, number)
+        if view is None:
+            return _unknown_ticket_page()
+        return _rating_page(view, errors, comment, saved=False, status_code=422)
+
+    view = await run_in_threadpool(_rate, context, number, rating, comment)
+    if view is None:
+        return _unknown_ticket_page()
+    return _rating_page(view, {}, "", saved=True)
+
+
+def _parse_rating_form(posted: dict[str, str]) -> tuple[int | None, str, dict[str, str]]:
+    """Return the chosen rating, the cleaned comment and Russian errors by field."""
+    errors: dict[str, str] = {}
+    value = posted.get("rating", "")
+    rating = int(value) if value.isdigit() and int(value) in RATINGS else None
+    if rating is None:
+        errors["rating"] = "Выберите оценку от 1 до 5."
+
+    comment = clean_text(posted.get("comment", ""))
+    if len(comment) > MAX_COMMENT_LENGTH:
+        errors["comment"] = f"Комментарий длиннее {MAX_COMMENT_LENGTH} знаков (сейчас {len(comment)}). Сократите его."
+    return rating, comment, errors
+
+
+def _read_number(context: WebContext, request: Request) -> str | None:
+    try:
+        return read_ticket(context.settings, request.path_params["token"])
+    except ForgedToken:
+        logger.info("rating link rejected: invalid signature")
+        return None
+
+
+def _rate(context: WebContext, number: str, rating: int, comment: str) -> RatingView | None:
+    """Record the rating unless the same rating is already stored and no comment is added."""
+    with context.session_factory.begin() as session:
+        ticket = find_by_number(session, number)
+        if ticket is None:
+            logger.info("rating link rejected: ticket not found", extra={"ticket": number})
+            return None
+        feedback = _feedback(session, ticket)
+        if feedback is None or feedback.rating != rating or comment:
+            feedback = record_rating(session, ticket, rating, comment=comment, source="link")
+        return RatingView(ticket.number, ticket.subject, feedback.rating, feedback.comment)
+
+
+def _load(context: WebContext, number: str) -> RatingView | None:
+    with context.session_factory.begin() as session:
+        ticket = find_by_number(session, number)
+        if ticket is None:
+            return None
+        feedback = _feedback(session, ticket)
+        if feedback is None:
+            return RatingView(ticket.number, ticket.subject, None, "")
+        return RatingView(ticket.number, ticket.subject, feedback.rating, feedback.comment)
+
+
+def _feedback(session: Session, ticket: Ticket) -> TicketFeedback | None:
+    return session.scalar(select(TicketFeedback).where(TicketFeedback.ticket_id == ticket.id))
+
+
+def _rating_page(
+    view: RatingView, errors: dict[str, str], comment: str, *, saved: bool, status_code: int = 200
+) -> Response:
+    context = {
+        "view": view,
+        "errors": errors,
+        "comment": comment,
+        "saved": saved,
+        "labels": RATING_LABELS_RU,
+        "max_comment_length": MAX_COMMENT_LENGTH,
+    }
+    return render_page("rating.html.j2", context, status_code=status_code)
+
+
+def _invalid_link_page() -> Response:
+    return message_page(
+        "Ссылка недействительна",
+        "Ссылка для оценки повреждена. Откройте ее из письма, скопировав целиком. Оценка не сохранена.",
+        status_code=404,
+    )
+
+
+def _unknown_ticket_page() -> Response:
+    return message_page(
+        "Обращение не найдено",
+        "Обращение, которое называет эта ссылка, не найдено. Оценка не сохранена.",
+        status_code=404,
+    )
