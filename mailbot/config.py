@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     reply_limits: Annotated[tuple[tuple[int, int], ...], NoDecode] = ((10, 600), (30, 3600), (100, 86400))
     outside_notice: bool = False
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    # Total size of the request's files attached to the staff new-ticket
+    # mail; files beyond it are named with their path in storage. Each
+    # attached megabyte costs about eight while the mail is queued.
+    staff_attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=0)
     max_mime_depth: int = Field(default=20, ge=1, le=200)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot import leases
 from mailbot.errors import FetchError
+from mailbot.intake.allocator import keep_large_blocks_mapped
 from mailbot.intake.connection import connect
 from mailbot.intake.ledger import mailbox_key, sync_folder
 from mailbot.intake.processed import move_processed
@@ -69,6 +70,8 @@ class Daemon:
         # The lease must outlive one batch fetch, which the IMAP timeout bounds.
         self.lease_ttl = datetime.timedelta(seconds=max(MIN_LEASE_SECONDS, 2 * settings.imap_timeout_seconds))
         self.metrics = Metrics(session_factory)
+        # Large raw messages would otherwise leave the heap grown (see allocator.py).
+        keep_large_blocks_mapped()
 
     def run_once(self) -> CycleResult:
         """Fetch what is waiting, process it, send the mail it caused."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import select
+import socket
 import ssl
 import threading
 import time
@@ -51,10 +52,31 @@ def wait_for_mail(client: imapclient.IMAPClient, seconds: float, stop: threading
 
 def _readable(client: imapclient.IMAPClient, timeout: float) -> bool:
     sock = client.socket()
+    if _has_buffered_input(client, sock):
+        return True
     if isinstance(sock, ssl.SSLSocket) and sock.pending():
         return True
     ready, _, _ = select.select([sock], [], [], timeout)
     return bool(ready)
+
+
+def _has_buffered_input(client: imapclient.IMAPClient, sock: socket.socket) -> bool:
+    """Return True when imaplib has already read server data that select() cannot see.
+
+    A server reports mail that arrived before IDLE began right after its
+    "+ idling" line (dovecot and pymap both do), so that report often comes
+    in the same TCP segment and waits in imaplib's buffered reader. Without
+    this check it would be noticed only when the wait times out.
+    """
+    reader = client._imap.file
+    timeout = sock.gettimeout()
+    sock.settimeout(0)
+    try:
+        return bool(reader.peek(1))
+    except (BlockingIOError, ssl.SSLWantReadError):
+        return False
+    finally:
+        sock.settimeout(timeout)
 
 
 def _is_change(response: tuple[object, ...]) -> bool:

@@ -73,6 +73,10 @@ def is_body_text(part: MimePart) -> bool:
 def decoded_payload(part: MimePart) -> tuple[bytes, str | None]:
     """Return the part body with its Content-Transfer-Encoding undone, and a defect or None."""
     encoding = decode_plain(part.header("content-transfer-encoding"))
+    if encoding.strip().lower() == "base64":
+        # Decoded straight from the message's buffer: a large attachment is
+        # not copied out of the message before it is decoded.
+        return decode_transfer(part.body_view(), encoding)
     return decode_transfer(part.body, encoding)
 
 

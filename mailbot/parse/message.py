@@ -36,6 +36,10 @@ DEFAULT_MAX_DEPTH = 20
 _T = TypeVar("_T")
 
 
+NO_ADDRESSES: tuple[Address, ...] = ()
+NO_IDS: tuple[str, ...] = ()
+
+
 def _guard(defects: list[str], step: str, action: Callable[[], _T], default: _T) -> _T:
     """Run one parse step; on any error record a defect and return `default`."""
     try:
@@ -95,14 +99,14 @@ def _envelope_fields(root: MimePart, defects: list[str]) -> dict[str, Any]:
     """Decode the identity and threading header fields of the top-level header."""
     return {
         "message_id": _guard(defects, "message-id", lambda: parse_message_id(root.header("message-id")), None),
-        "to": _guard(defects, "to", lambda: parse_addresses(_joined(root, "to")), ()),
-        "cc": _guard(defects, "cc", lambda: parse_addresses(_joined(root, "cc")), ()),
-        "reply_to": _guard(defects, "reply-to", lambda: parse_addresses(_joined(root, "reply-to")), ()),
+        "to": _guard(defects, "to", lambda: parse_addresses(_joined(root, "to")), NO_ADDRESSES),
+        "cc": _guard(defects, "cc", lambda: parse_addresses(_joined(root, "cc")), NO_ADDRESSES),
+        "reply_to": _guard(defects, "reply-to", lambda: parse_addresses(_joined(root, "reply-to")), NO_ADDRESSES),
         "date": _guard(defects, "date", lambda: parse_date(root.header("date")), None),
         "in_reply_to": _guard(
             defects, "in-reply-to", lambda: _first(parse_message_ids(root.header("in-reply-to"))), None
         ),
-        "references": _guard(defects, "references", lambda: parse_message_ids(_joined(root, "references")), ()),
+        "references": _guard(defects, "references", lambda: parse_message_ids(_joined(root, "references")), NO_IDS),
     }
 
 

@@ -14,12 +14,13 @@ _BASE64_JUNK_RE = re.compile(rb"[^A-Za-z0-9+/]")
 _UUENCODE_BEGIN_RE = re.compile(rb"^begin [0-7]{3,4} ", re.MULTILINE)
 
 
-def decode_base64(data: bytes) -> tuple[bytes, bool]:
+def decode_base64(data: bytes | memoryview) -> tuple[bytes, bool]:
     """Decode base64, ignoring junk and bad padding; return the bytes and whether it was clean."""
     try:
         return binascii.a2b_base64(data), True
     except binascii.Error:
         pass
+    data = bytes(data)
     alphabet_only = _BASE64_JUNK_RE.sub(b"", data.split(b"=", 1)[0] if b"=" in data else data)
     usable = len(alphabet_only) - len(alphabet_only) % 4
     remainder = alphabet_only[usable:]
@@ -56,7 +57,7 @@ def decode_uuencode(data: bytes) -> tuple[bytes, bool]:
     return bytes(output), clean
 
 
-def decode_transfer(data: bytes, encoding: str) -> tuple[bytes, str | None]:
+def decode_transfer(data: bytes | memoryview, encoding: str) -> tuple[bytes, str | None]:
     """Decode `data` by Content-Transfer-Encoding; return the bytes and a defect or None.
 
     Unknown encodings (and 7bit, 8bit, binary) leave the bytes as they are.
@@ -65,6 +66,8 @@ def decode_transfer(data: bytes, encoding: str) -> tuple[bytes, str | None]:
     if name == "base64":
         decoded, clean = decode_base64(data)
         return decoded, None if clean else "invalid base64 repaired"
+    if isinstance(data, memoryview):
+        data = data.tobytes()
     if name == "quoted-printable":
         return decode_quoted_printable(data), None
     if name in ("x-uuencode", "uuencode", "x-uue", "uue"):

@@ -14,7 +14,8 @@ import threading
 import traceback
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from mailbot.db.models import InboundMessage, InboundState
 from mailbot.outbound.notices import queue_staff_notice
@@ -63,6 +64,10 @@ def process_one(session_factory: sessionmaker[Session], context: Context, inboun
             if inbound is None:
                 return None
             outcome = _route(session, context, inbound)
+            # Drop the raw bytes before the state change is flushed: SQLite
+            # rewrites the whole row for it, which takes twice the message's
+            # size on top of whatever Python still holds.
+            session.expire(inbound, ["raw"])
             inbound.state = InboundState.PROCESSED
             inbound.outcome = outcome.name
             inbound.ticket_id = outcome.ticket_id
@@ -78,10 +83,32 @@ def _claim(session: Session, inbound_id: int) -> InboundMessage | None:
     # a message another instance is handling; SQLite serialises writers.
     query = (
         select(InboundMessage)
+        .options(defer(InboundMessage.raw))
         .where(InboundMessage.id == inbound_id, InboundMessage.state == InboundState.STORED)
         .with_for_update(skip_locked=True)
     )
-    return session.scalars(query).first()
+    inbound = session.scalars(query).first()
+    if inbound is not None:
+        # Set as loaded, not as changed, so the row is never written back.
+        set_committed_value(inbound, "raw", _read_raw(session, inbound_id))
+    return inbound
+
+
+def _read_raw(session: Session, inbound_id: int) -> bytes:
+    """Read one raw message, on SQLite through the incremental blob API.
+
+    SQLite's ordinary column read assembles a large value in a buffer of
+    its own, which the cached statement keeps, before Python copies it: a
+    27 MB message cost twice its size, and the buffer outlived it. A blob
+    handle reads the pages straight into the Python bytes.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        assert driver is not None, "a pooled SQLite connection has its sqlite3 connection"
+        with driver.blobopen(InboundMessage.__tablename__, "raw", inbound_id, readonly=True) as blob:
+            return bytes(blob.read())
+    return bytes(session.scalars(select(InboundMessage.raw).where(InboundMessage.id == inbound_id)).one())
 
 
 def _route(session: Session, context: Context, inbound: InboundMessage) -> Outcome:

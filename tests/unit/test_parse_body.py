@@ -111,3 +111,21 @@ def test_html_charset_from_meta_when_mime_has_none() -> None:
 def test_empty_and_garbage_html() -> None:
     assert html_to_text("") == ""
     assert isinstance(html_to_text("<<<>>><?xml version='1.0' encoding='utf-8'?>"), str)
+
+
+def test_large_attachment_part_is_not_copied_out_of_the_message() -> None:
+    from mailbot.parse.body import decoded_payload
+    from mailbot.parse.mime import parse_tree
+
+    payload = base64.encodebytes(bytes(range(256)) * 64)
+    raw = (
+        b"Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\ntext\r\n"
+        b"--b1\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" + payload + b"\r\n--b1--\r\n"
+    )
+    root, defects = parse_tree(raw, max_depth=20)
+    attached = root.children[1]
+    assert defects == []
+    assert root.body == b""
+    assert attached.source is raw
+    assert attached.body == payload
+    assert decoded_payload(attached) == (bytes(range(256)) * 64, None)
