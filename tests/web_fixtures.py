@@ -107,10 +107,10 @@ def stored_responses(site: WebSite) -> list[SurveyResponse]:
         return list(session.scalars(select(SurveyResponse).order_by(SurveyResponse.id)))
 
 
-def answered_on(site: WebSite, token: InvitationToken) -> datetime.date | None:
+def is_answered(site: WebSite, token: InvitationToken) -> bool:
     with site.session_factory() as session:
         invitation = session.get(SurveyInvitation, token.invitation_id)
-        return None if invitation is None else invitation.answered_on
+        return invitation is not None and invitation.answered
 
 
 # Row keys answered negatively in complete_form(), so question 4 asks about them.

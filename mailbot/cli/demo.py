@@ -13,7 +13,10 @@ from sqlalchemy.orm import selectinload
 
 from mailbot.cli.tickets import describe_ticket, load_tickets, render_table
 from mailbot.db.models import InboundMessage, ThreadEntry, Ticket
-from mailbot.demo.runner import DemoResult, run_demo
+# The module, not its names: mailbot.demo.runner imports mailbot.cli helpers, so
+# when it is imported first, this module runs while the runner is half loaded.
+from mailbot.demo import runner
+from mailbot.errors import ConfigurationError
 from mailbot.logs import configure_logging
 
 SHOWN_HEADERS = ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "Auto-Submitted", "X-Loop")
@@ -26,7 +29,9 @@ def register(commands: Any) -> None:
         description=(
             "Запускает встроенные IMAP- и SMTP-серверы на локальном адресе, доставляет "
             "примеры обращений, обрабатывает их службой и показывает заявки и одно "
-            "подтверждение. Сеть за пределами компьютера не используется."
+            "подтверждение. Заявитель оценивает ответ, сотрудники заполняют анкету "
+            "на веб-странице службы, а отчёты об обращениях и об анкетировании "
+            "записываются в папку демонстрации. Сеть за пределами компьютера не используется."
         ),
     )
     parser.add_argument(
@@ -40,14 +45,31 @@ def register(commands: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     configure_logging("INFO" if args.verbose else "WARNING")
     if args.storage is not None:
-        return show(run_demo(args.storage, report=print))
+        check_storage(args.storage)
+        result = runner.run_demo(args.storage, report=print)
+        code = show(result)
+        print("\nОтчёты (откройте в браузере):")
+        for path in result.report_paths:
+            print(f"  {path.resolve()}")
+        return code
     with tempfile.TemporaryDirectory(prefix="mailbot-demo-") as folder:
-        code = show(run_demo(Path(folder), report=print))
-    print("\nВременная папка демонстрации удалена; чтобы сохранить данные, укажите --storage ПАПКА.")
+        code = show(runner.run_demo(Path(folder), report=print))
+    print(
+        "\nВременная папка демонстрации удалена вместе с базой и отчётами. "
+        "Чтобы сохранить данные и открыть отчёты, запустите mailbot demo --storage ПАПКА."
+    )
     return code
 
 
-def show(result: DemoResult) -> int:
+def check_storage(folder: Path) -> None:
+    """Raise ConfigurationError when `folder` contains an earlier demo, whose tickets and survey would clash."""
+    if (folder / runner.DATABASE_NAME).exists():
+        raise ConfigurationError(
+            f"В папке {folder} уже есть данные прошлой демонстрации. Укажите в --storage новую или пустую папку."
+        )
+
+
+def show(result: runner.DemoResult) -> int:
     """Print the tickets, the outcome counts, one thread and two mails as received."""
     settings = result.settings
     tickets = list(reversed(load_tickets(settings)))
@@ -55,7 +77,7 @@ def show(result: DemoResult) -> int:
     print(render_table(tickets, settings))
     print()
     print(_summary(result))
-    print("\nПереписка первой заявки (ответ заявителя и ответ сотрудника ИТ-службы):\n")
+    print("\nПереписка первой заявки (ответ заявителя, ответ сотрудника ИТ-службы и оценка):\n")
     print(_first_thread(result))
     print("\nПодтверждение, как его получил заявитель:\n")
     print(render_received(result.acknowledgements[0]))
@@ -70,6 +92,7 @@ OUTCOMES_RU = {
     "new_ticket": "Открыто заявок",
     "thread_reply": "Ответов, добавленных в переписку заявок",
     "clarification_answer": "Ответов на уточняющий вопрос",
+    "rated": "Оценок ответа ИТ-службы (без ответного письма)",
     "robot": "Автоматических писем (без ответа)",
     "rejected": "Писем с адресов вне домена Комитета (без заявки и ответа)",
     "not_request": "Писем, не являющихся обращениями",
@@ -77,17 +100,17 @@ OUTCOMES_RU = {
 }
 
 
-def _summary(result: DemoResult) -> str:
+def _summary(result: runner.DemoResult) -> str:
     with result.application.session_factory() as session:
         query = select(InboundMessage.outcome, func.count()).group_by(InboundMessage.outcome)
-        counts = dict(session.execute(query).tuples().all())
+        counts = {outcome: count for outcome, count in session.execute(query).all()}
     lines = [f"{title}: {counts[key]}" for key, title in OUTCOMES_RU.items() if counts.get(key)]
     lines.append(f"Писем заявителям: {len(result.acknowledgements)}")
     lines.append(f"Уведомлений сотрудникам ИТ-службы: {result.staff_mail_count}")
     return "\n".join(lines)
 
 
-def _first_thread(result: DemoResult) -> str:
+def _first_thread(result: runner.DemoResult) -> str:
     with result.application.session_factory() as session:
         query = (
             select(Ticket)
@@ -98,7 +121,7 @@ def _first_thread(result: DemoResult) -> str:
         return describe_ticket(ticket, result.settings) if ticket is not None else "—"
 
 
-def _staff_answer(result: DemoResult) -> EmailMessage | None:
+def _staff_answer(result: runner.DemoResult) -> EmailMessage | None:
     return next(
         (message for message in result.acknowledgements if "Ответ на обращение" in str(message["Subject"])), None
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +15,15 @@ from mailbot.cli.russian import count_of
 from mailbot.db.engine import create_session_factory
 from mailbot.db.models import utcnow
 from mailbot.errors import ConfigurationError
-from mailbot.reports import csv_out, html, xlsx
+from mailbot.reports import csv_out, html, output, xlsx
+from mailbot.reports.output import output_format
 from mailbot.reports.period import is_whole_month, resolve_period
 from mailbot.reports.survey import SurveyReport, build_survey_report
 from mailbot.reports.tables import russian_decimal
 from mailbot.reports.tickets import TicketReport, build_ticket_report
+from mailbot.survey.os_errors import os_error_ru
 
 FORMATS = ("xlsx", "html", "csv")
-SUFFIX_FORMATS = {".xlsx": "xlsx", ".html": "html", ".htm": "html"}
 
 TICKETS_DESCRIPTION = """\
 Отчёт об обращениях, поступивших за период: число по процессам и каналам,
@@ -61,28 +64,18 @@ def register(commands: Any) -> None:
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, help="формат файла (по умолчанию по расширению --output, иначе xlsx)")
+    parser.add_argument(
+        "--format", choices=FORMATS,
+        help="формат отчёта. Без него формат берётся из расширения --output (.xlsx, .html или .htm), "
+             "другое расширение — ошибка; без --output — xlsx. С --format имя в --output остаётся таким, "
+             "как вы его написали, с любым расширением",
+    )
     parser.add_argument(
         "--output", type=Path, metavar="ПУТЬ",
-        help="куда записать: файл .xlsx или .html, для csv — папка (по умолчанию в текущей папке)",
+        help="куда записать: файл .xlsx или .html, для csv — папка (новая или существующая; файлы с теми же "
+             "именами в ней заменяются). Папка, в которой лежит ПУТЬ, должна существовать. По умолчанию — "
+             "в текущей папке",
     )
-
-
-def output_format(requested: str | None, output: Path | None) -> str:
-    """Pick the format: as requested, else by the output's extension, else xlsx."""
-    if requested is not None:
-        if requested == "csv" and output is not None and output.suffix.lower() == ".csv":
-            raise ConfigurationError(
-                f"Отчёт в CSV — это папка с несколькими файлами; укажите в --output папку, а не «{output}»."
-            )
-        return requested
-    if output is not None and output.suffix.lower() in SUFFIX_FORMATS:
-        return SUFFIX_FORMATS[output.suffix.lower()]
-    if output is not None and output.suffix.lower() == ".csv":
-        raise ConfigurationError(
-            f"Отчёт в CSV — это папка с несколькими файлами; укажите --format csv и папку вместо «{output}»."
-        )
-    return "xlsx"
 
 
 def default_name(stem: str, format_name: str) -> Path:
@@ -105,6 +98,7 @@ def handle_tickets(args: argparse.Namespace) -> int:
     first_day, last_day = resolve_period(args.first_day, args.last_day, now.astimezone(settings.tz).date())
     format_name = output_format(args.format, args.output)
     path = args.output or default_name(ticket_report_stem(first_day, last_day), format_name)
+    output.check_output(format_name, path)
 
     engine = open_database(settings, migrate_fresh=False)
     try:
@@ -120,12 +114,28 @@ def handle_tickets(args: argparse.Namespace) -> int:
 
 
 def _write_tickets(report: TicketReport, format_name: str, path: Path) -> None:
+    with _write_errors(path):
+        _write_ticket_format(report, format_name, path)
+
+
+def _write_ticket_format(report: TicketReport, format_name: str, path: Path) -> None:
     if format_name == "xlsx":
-        xlsx.write_ticket_xlsx(report, path)
+        output.write_file(path, lambda temporary: xlsx.write_ticket_xlsx(report, temporary))
     elif format_name == "html":
-        html.write_ticket_html(report, path)
+        output.write_file(path, lambda temporary: html.write_ticket_html(report, temporary))
     else:
-        csv_out.write_ticket_csv(report, path)
+        output.write_folder(path, lambda temporary: csv_out.write_ticket_csv(report, temporary))
+
+
+@contextlib.contextmanager
+def _write_errors(path: Path) -> Iterator[None]:
+    """Turn an OSError of writing the report into one Russian line naming the path."""
+    try:
+        yield
+    except OSError as error:
+        raise ConfigurationError(
+            f"Не удалось записать отчёт «{path}»: {os_error_ru(error)}. Укажите в --output другой путь."
+        ) from error
 
 
 def describe_ticket_report(report: TicketReport) -> str:
@@ -150,11 +160,13 @@ def handle_survey(args: argparse.Namespace) -> int:
         raise ConfigurationError("Год сравнения (--compare) должен отличаться от --year.")
     format_name = output_format(args.format, args.output)
     path = args.output or default_name(survey_report_stem(args.year, args.compare), format_name)
+    output.check_output(format_name, path)
 
     engine = open_database(settings, migrate_fresh=False)
     try:
         with create_session_factory(engine)() as session:
-            report = build_survey_report(session, args.year, args.compare)
+            current_year = utcnow().astimezone(settings.tz).year
+            report = build_survey_report(session, args.year, args.compare, current_year=current_year)
     finally:
         engine.dispose()
 
@@ -165,12 +177,17 @@ def handle_survey(args: argparse.Namespace) -> int:
 
 
 def _write_survey(report: SurveyReport, format_name: str, path: Path) -> None:
+    with _write_errors(path):
+        _write_survey_format(report, format_name, path)
+
+
+def _write_survey_format(report: SurveyReport, format_name: str, path: Path) -> None:
     if format_name == "xlsx":
-        xlsx.write_survey_xlsx(report, path)
+        output.write_file(path, lambda temporary: xlsx.write_survey_xlsx(report, temporary))
     elif format_name == "html":
-        html.write_survey_html(report, path)
+        output.write_file(path, lambda temporary: html.write_survey_html(report, temporary))
     else:
-        csv_out.write_survey_csv(report, path)
+        output.write_folder(path, lambda temporary: csv_out.write_survey_csv(report, temporary))
 
 
 def describe_survey_report(report: SurveyReport) -> str:

@@ -35,7 +35,7 @@ from mailbot.survey.campaign import (
     start_campaign,
 )
 from mailbot.survey.history import import_results
-from mailbot.survey.mail import INVITATION_KIND, REMINDER_KIND
+from mailbot.survey.mail import INVITATION_KIND, REMINDER_KIND, require_sender_address
 from mailbot.survey.recipients import EmployeeList, Invitee, read_employees
 from mailbot.survey.reminders import send_due_survey_reminders
 
@@ -129,19 +129,29 @@ def _register_import(actions: Any) -> None:
             "Загружает анкеты прошлого года (с бумаги или из Excel), чтобы отчёты сравнивали годы. "
             "Одна строка — одна анкета; столбцы q1, q2.replies.text, q2.replies.not_engaged, q3.hardware, …, "
             "q4.hardware.text, q4.hardware.unsure, q5; ответы — формулировки вариантов или их ключи. "
-            "Если хоть одна строка неверна, не загружается ничего."
+            "Если хоть одна строка неверна, не загружается ничего. Год загружается один раз; "
+            "исправленный файл загружается вместо прежнего с --replace."
         ),
     )
     history.add_argument("--year", type=int, required=True, metavar="ГОД", help="год, к которому относятся анкеты")
+    history.add_argument(
+        "--replace",
+        action="store_true",
+        help="за этот год анкеты уже загружены из файла: удалить их и загрузить этот файл вместо них",
+    )
     history.add_argument("--date", default=None, metavar="ДАТА", help="дата заполнения анкет (по умолчанию 31 декабря этого года)")
     history.add_argument("file", type=Path, metavar="ФАЙЛ.csv", help="файл с анкетами")
     history.set_defaults(handler=handle_import)
 
 
 @contextlib.contextmanager
-def _database(settings: Settings, *, create: bool = True) -> Iterator[sessionmaker[Session]]:
-    """Open the database for one command; `create` makes the schema in an empty one."""
-    engine = open_database(settings, migrate_fresh=create)
+def _database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """Open the existing database for one command.
+
+    Nothing is created: run in the wrong folder, a command would otherwise
+    start an empty database there, so a missing one is a ConfigurationError.
+    """
+    engine = open_database(settings, migrate_fresh=False)
     try:
         yield create_session_factory(engine)
     finally:
@@ -157,6 +167,7 @@ def handle_start(args: argparse.Namespace) -> int:
         raise ConfigurationError("Параметр --until задаётся при запуске опроса; вместе с --add он не используется.")
     until = parse_date(args.until, "--until")
     settings = settings_from(args)
+    require_sender_address(settings)
     year = args.year or _today(settings).year
     employees = read_employees(args.employees, settings) if args.employees else None
     if employees is not None:
@@ -250,6 +261,7 @@ def _deliver(session_factory: sessionmaker[Session], settings: Settings, *, sinc
 
 def handle_remind(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    require_sender_address(settings)
     with _database(settings) as session_factory:
         since = utcnow()
         run = send_due_survey_reminders(session_factory, settings, now=since)
@@ -270,7 +282,7 @@ def handle_remind(args: argparse.Namespace) -> int:
 def handle_close(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     year = args.year or _today(settings).year
-    with _database(settings, create=False) as session_factory:
+    with _database(settings) as session_factory:
         close_campaign(session_factory, year=year, now=utcnow())
     print(f"Опрос за {year} год закрыт: ссылки больше не действуют, напоминания не отправляются.")
     return 0
@@ -279,7 +291,7 @@ def handle_close(args: argparse.Namespace) -> int:
 def handle_status(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     year = args.year or _today(settings).year
-    with _database(settings, create=False) as session_factory:
+    with _database(settings) as session_factory:
         status = campaign_status(session_factory, year=year, today=_today(settings))
     if args.json:
         print_json(status.to_json())
@@ -326,12 +338,18 @@ def handle_import(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     submitted_on = parse_date(args.date, "--date") or datetime.date(args.year, 12, 31)
     with _database(settings) as session_factory:
-        check = import_results(session_factory, args.file, year=args.year, submitted_on=submitted_on)
+        check = import_results(
+            session_factory, args.file, year=args.year, submitted_on=submitted_on, replace=args.replace
+        )
     if check.problems:
         print(f"Файл «{args.file}» не загружен, найдено ошибок: {len(check.problems)}.", file=sys.stderr)
         for problem in check.problems:
             print(f"  {problem}", file=sys.stderr)
         print("Исправьте файл и повторите команду: пока есть ошибки, не загружается ни одна анкета.", file=sys.stderr)
         return 1
-    print(f"Загружено за {args.year} год: {count_of(len(check.answers), 'анкета', 'анкеты', 'анкет')}.")
+    loaded = count_of(len(check.answers), "анкета", "анкеты", "анкет")
+    if args.replace:
+        print(f"Результаты за {args.year} год заменены, загружено: {loaded}.")
+    else:
+        print(f"Загружено за {args.year} год: {loaded}.")
     return 0

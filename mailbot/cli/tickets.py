@@ -119,7 +119,7 @@ def render_table(tickets: list[Ticket], settings: Settings) -> str:
         for ticket in tickets
     ]
     headers = ["Номер", "Статус", "Процесс", "Заявитель", "Тема", "Получено", "Срок ответа"]
-    return tabulate(rows, headers=headers, tablefmt="simple")
+    return str(tabulate(rows, headers=headers, tablefmt="simple"))
 
 
 

@@ -12,6 +12,7 @@ from mailbot.app import open_database
 from mailbot.cli.common import settings_from
 from mailbot.db.engine import create_session_factory
 from mailbot.errors import ConfigurationError
+from mailbot.survey.os_errors import os_error_ru
 from mailbot.web.server import WebServer
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,9 @@ def handle(args: argparse.Namespace) -> int:
     if args.port is not None and not 1 <= args.port <= 65535:
         raise ConfigurationError(f"Порт должен быть от 1 до 65535, указан {args.port}.")
 
-    engine = open_database(settings)
+    # Never create a database here: run in the wrong folder, a new empty one and a new
+    # secret key would make every link sent so far show «Ссылка недействительна».
+    engine = open_database(settings, migrate_fresh=False)
     server = WebServer(settings, create_session_factory(engine), host=args.host, port=args.port)
     stop = threading.Event()
     _install_signal_handlers(stop)
@@ -59,7 +62,7 @@ def _bind(server: WebServer) -> None:
         server.bind()
     except OSError as error:
         raise ConfigurationError(
-            f"Не удалось открыть адрес {server.address}: {error.strerror or error}. "
+            f"Не удалось открыть адрес {server.address}: {os_error_ru(error)}. "
             "Укажите другой адрес или порт (--host и --port или MAILBOT_WEB_HOST и MAILBOT_WEB_PORT)."
         ) from error
 

@@ -12,6 +12,7 @@ import enum
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     Enum,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -339,9 +341,9 @@ class SurveyCampaign(Base):
 class SurveyInvitation(Base):
     """One internal client invited to a campaign.
 
-    Only the hash of the link's secret is kept. `answered_on` records that
-    this person has answered, as a date only, and nothing links it to the
-    answer itself.
+    Only the hash of the link's secret is kept. `answered` records only that
+    this person has answered, with no date or time, so that the answer's
+    `submitted_on` cannot single out its author.
     """
 
     __tablename__ = "survey_invitation"
@@ -355,7 +357,7 @@ class SurveyInvitation(Base):
     invited_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     last_reminded_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
-    answered_on: Mapped[datetime.date | None] = mapped_column(Date)
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SurveyResponse(Base):

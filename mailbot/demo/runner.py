@@ -3,17 +3,20 @@
 An in-memory IMAP server (pymap) and an SMTP sink (aiosmtpd) listen on
 free loopback ports. Sample Russian requests are delivered into the IMAP
 mailbox while the daemon waits with IDLE. Then one requester replies to an
-acknowledgement and a staff member answers the ticket. Nothing leaves the
-machine.
+acknowledgement, a staff member answers the ticket and the requester rates
+the answer. The survey of the year is started, two employees fill in the
+form on the daemon's web pages, and the tickets and survey reports are
+written to the demo's folder. Nothing leaves the machine.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import email.policy
+import socket
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -24,15 +27,21 @@ from sqlalchemy import func, select
 from mailbot.app import Application, build_application
 from mailbot.config import Settings, load_settings
 from mailbot.daemon import Daemon
-from mailbot.db.models import InboundMessage, InboundState, Ticket
-from mailbot.demo.samples import DemoMail, reply_to, sample_messages
-from mailbot.demo.servers import EmbeddedImapServer, SmtpSink
+from mailbot.cli.report import survey_report_stem, ticket_report_stem
+from mailbot.db.models import InboundMessage, InboundState, Ticket, TicketFeedback, utcnow
+from mailbot.demo.polling import wait_until
+from mailbot.demo.samples import DemoMail, rating_reply, reply_to, sample_messages
+from mailbot.demo.servers import LOOPBACK, EmbeddedImapServer, SmtpSink
 from mailbot.demo.smtp_sink import ReceivedMail
+from mailbot.demo.survey_steps import SurveyOutcome, run_survey
 from mailbot.cli.russian import count_of
+from mailbot.reports.html import write_survey_html, write_ticket_html
+from mailbot.reports.survey import build_survey_report
+from mailbot.reports.tickets import build_ticket_report
 
 IT_ADDRESS = "it@committee.example"
 STAFF_ADDRESS = "admin.it@committee.example"
-WAIT_SECONDS = 60.0
+DATABASE_NAME = "mailbot.sqlite3"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,9 +51,15 @@ class DemoResult:
     delivered: list[DemoMail]
     acknowledgements: list[EmailMessage]
     staff_mail_count: int
+    survey: SurveyOutcome
+    # The tickets report for the current month and the survey report for the current year, both HTML.
+    report_paths: tuple[Path, Path]
 
 
-def demo_settings(imap: EmbeddedImapServer, smtp: SmtpSink, storage_dir: Path) -> Settings:
+def demo_settings(
+    imap: EmbeddedImapServer, smtp: SmtpSink, storage_dir: Path, *, database_url: str | None = None
+) -> Settings:
+    """Point the daemon at the embedded servers, with a SQLite file in `storage_dir` unless `database_url` is given."""
     overrides: dict[str, object] = {key.removeprefix("MAILBOT_").lower(): value for key, value in imap.env().items()}
     overrides |= {
         "smtp_host": smtp.host,
@@ -54,17 +69,36 @@ def demo_settings(imap: EmbeddedImapServer, smtp: SmtpSink, storage_dir: Path) -
         "allowed_domains": "committee.example",
         "staff": STAFF_ADDRESS,
         "storage_dir": storage_dir,
-        "database_url": f"sqlite:///{storage_dir / 'mailbot.sqlite3'}",
-        "poll_seconds": 30,
+        "database_url": database_url or f"sqlite:///{storage_dir / DATABASE_NAME}",
+        # NOTE: in some runs the daemon noticed mail appended during its cycle only at the next poll,
+        # not through IDLE, so the demo stalled for a whole poll interval. 5 s bounds that wait.
+        "poll_seconds": 5,
         "outbox_seconds": 2,
+        "web_enabled": True,
+        "web_host": LOOPBACK,
+        "web_port": free_loopback_port(),
     }
     return load_settings(Path("/nonexistent/service.env"), **overrides)
 
 
-def run_demo(storage_dir: Path | None, report: Callable[[str], None]) -> DemoResult:
+def free_loopback_port() -> int:
+    """Return a TCP port on loopback that the system reports free, as the embedded servers get theirs.
+
+    The daemon binds it later from the settings, so another program could
+    take the port in between, and the demo then stops with a TimeoutError.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def run_demo(
+    storage_dir: Path | None, report: Callable[[str], None], *, database_url: str | None = None
+) -> DemoResult:
+    """Run every demo step against an empty database. The caller disposes of `DemoResult.application.engine`."""
     workdir = storage_dir or Path(tempfile.mkdtemp(prefix="mailbot-demo-"))
     with EmbeddedImapServer(user=IT_ADDRESS) as imap, SmtpSink() as smtp:
-        settings = demo_settings(imap, smtp, workdir)
+        settings = demo_settings(imap, smtp, workdir, database_url=database_url)
         application = build_application(settings)
         daemon = Daemon(application.context, application.session_factory)
         worker = threading.Thread(target=daemon.run_forever, name="mailbot-daemon", daemon=True)
@@ -76,11 +110,14 @@ def run_demo(storage_dir: Path | None, report: Callable[[str], None]) -> DemoRes
             _deliver_reply(imap, smtp, application, report)
             _deliver_staff_answer(imap, smtp, application, report)
             acknowledgements = _wait_for_mail(smtp, application)
-            staff_mail_count = len(smtp.messages) - len(acknowledgements)
+            _deliver_rating(imap, acknowledgements, application, report)
+            survey = run_survey(application, smtp, report)
+            staff_mail_count = sum(1 for message in smtp.messages if STAFF_ADDRESS in message.recipients)
         finally:
             daemon.stop()
             worker.join(timeout=15)
-    return DemoResult(application, settings, samples, acknowledgements, staff_mail_count)
+    report_paths = _write_reports(application, workdir)
+    return DemoResult(application, settings, samples, acknowledgements, staff_mail_count, survey, report_paths)
 
 
 def _deliver(imap: EmbeddedImapServer, application: Application, report: Callable[[str], None]) -> list[DemoMail]:
@@ -88,7 +125,7 @@ def _deliver(imap: EmbeddedImapServer, application: Application, report: Callabl
     report(f"Доставляем в ящик {count_of(len(samples), 'письмо', 'письма', 'писем')}…")
     for sample in samples:
         imap.append(sample.raw)
-    _wait_until(lambda: _processed_count(application) >= len(samples))
+    wait_until(lambda: _processed_count(application) >= len(samples))
     report(f"Обработано: {count_of(_processed_count(application), 'письмо', 'письма', 'писем')}")
     return samples
 
@@ -96,7 +133,7 @@ def _deliver(imap: EmbeddedImapServer, application: Application, report: Callabl
 def _deliver_reply(
     imap: EmbeddedImapServer, smtp: SmtpSink, application: Application, report: Callable[[str], None]
 ) -> None:
-    _wait_until(lambda: len(_to_requesters(smtp)) > 0)
+    wait_until(lambda: len(_to_requesters(smtp)) > 0)
     first = _parse(_to_requesters(smtp)[0].raw)
     number = _first_ticket_number(application)
     original = str(first.get("In-Reply-To", ""))
@@ -104,7 +141,7 @@ def _deliver_reply(
     before = _processed_count(application)
     imap.append(raw)
     report(f"Заявитель отвечает на подтверждение по заявке {number}…")
-    _wait_until(lambda: _processed_count(application) > before)
+    wait_until(lambda: _processed_count(application) > before)
 
 
 def _deliver_staff_answer(
@@ -129,13 +166,45 @@ def _deliver_staff_answer(
     before = _processed_count(application)
     imap.append(answer.as_bytes())
     report(f"Сотрудник ИТ-службы отвечает на уведомление о заявке {number} командой #взять и текстом ответа…")
-    _wait_until(lambda: _processed_count(application) > before)
+    wait_until(lambda: _processed_count(application) > before)
+
+
+def _deliver_rating(
+    imap: EmbeddedImapServer, received: list[EmailMessage], application: Application, report: Callable[[str], None]
+) -> None:
+    answer = next(message for message in received if "Ответ на обращение" in str(message["Subject"]))
+    number = _first_ticket_number(application)
+    before = _processed_count(application)
+    imap.append(rating_reply(str(answer["Subject"]), str(answer["Message-ID"])))
+    report("Заявитель отвечает на ответ ИТ-службы оценкой «5, спасибо, всё работает»…")
+    wait_until(lambda: _processed_count(application) > before)
+
+    with application.session_factory() as session:
+        query = select(TicketFeedback).join(Ticket, Ticket.id == TicketFeedback.ticket_id).where(Ticket.number == number)
+        feedback = session.scalars(query).one()
+    report(f"Оценка по заявке {number} сохранена: {feedback.rating} ({feedback.comment})")
+
+
+def _write_reports(application: Application, folder: Path) -> tuple[Path, Path]:
+    """Write the HTML tickets report for the current month and the survey report for the current year."""
+    settings = application.context.settings
+    now = utcnow()
+    today = now.astimezone(settings.tz).date()
+    first_day = today.replace(day=1)
+    last_day = (first_day + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1)
+    tickets_path = folder / f"{ticket_report_stem(first_day, last_day)}.html"
+    survey_path = folder / f"{survey_report_stem(today.year, None)}.html"
+
+    with application.session_factory() as session:
+        write_ticket_html(build_ticket_report(session, first_day, last_day, now=now, tz=settings.tz), tickets_path)
+        write_survey_html(build_survey_report(session, today.year), survey_path)
+    return tickets_path, survey_path
 
 
 def _wait_for_mail(smtp: SmtpSink, application: Application) -> list[EmailMessage]:
     # One acknowledgement per ticket, and the staff answer relayed to the first requester.
     expected = _ticket_count(application) + 1
-    _wait_until(lambda: len(_to_requesters(smtp)) >= expected)
+    wait_until(lambda: len(_to_requesters(smtp)) >= expected)
     return [_parse(message.raw) for message in _to_requesters(smtp)]
 
 
@@ -163,10 +232,3 @@ def _first_ticket_number(application: Application) -> str:
     with application.session_factory() as session:
         return str(session.scalars(select(Ticket.number).order_by(Ticket.id)).first())
 
-
-def _wait_until(condition: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"demo condition not met within {timeout} s")
-        time.sleep(0.1)

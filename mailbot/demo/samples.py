@@ -399,3 +399,28 @@ def reply_to(
         seed="reply-%s-%s" % (ticket_number, ack_message_id),
         in_reply_to=ack_message_id, references=(original_message_id, ack_message_id),
     )
+
+
+def rating_reply(answer_subject: str, answer_message_id: str, *, now: datetime | None = None) -> bytes:
+    """Build the first requester's reply to the staff answer: a rating of 5 with a short comment.
+
+    The reply quotes the answer below an Outlook separator and threads with
+    In-Reply-To, as the rating request in the answer mail asks.
+    """
+    first = _SAMPLES[0].spec
+    text = (
+        "5, спасибо, всё работает\n\n"
+        "-----Исходное сообщение-----\n"
+        "От: Отдел ИТ <it@committee.example>\n"
+        "Тема: %s\n\n"
+        "Оцените, пожалуйста, ответ от 1 до 5.\n"
+    ) % answer_subject
+    spec = MailSpec(
+        first.sender_name, first.sender_address, "Re: %s" % answer_subject,
+        text, first.client, first.charset, first.encoding, html="alternative",
+    )
+    sent_at = now if now is not None else datetime.now(MOSCOW)
+    return build_message(
+        spec, to=IT_MAILBOX, sent_at=sent_at, seed="rating-%s" % answer_message_id,
+        in_reply_to=answer_message_id, references=(answer_message_id,),
+    )

@@ -90,7 +90,7 @@ def compose(
         message.attach(_attachment_part(attachment))
     message["From"] = email.utils.formataddr((str(Header(envelope.sender_name, "utf-8")), envelope.sender_address))
     message["To"] = ", ".join(envelope.recipients)
-    message["Subject"] = Header(rendered.subject, "utf-8", header_name="Subject")
+    message["Subject"] = Header(rendered.subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
     message["Date"] = email.utils.format_datetime(datetime.datetime.now(datetime.UTC))
     message["Message-ID"] = message_id
     if envelope.in_reply_to:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
@@ -48,7 +49,7 @@ def queue_to_requester(
     settings: Settings,
     ticket: Ticket,
     kind: str,
-    context: dict[str, object],
+    context: Mapping[str, object],
     *,
     in_reply_to: str | None,
     references: tuple[str, ...],
@@ -91,7 +92,7 @@ def _limited_state(session: Session, settings: Settings, ticket: Ticket, kind: s
 
 
 def queue_staff_notice(
-    session: Session, settings: Settings, kind: str, context: dict[str, object], *, ticket_id: int | None = None
+    session: Session, settings: Settings, kind: str, context: Mapping[str, object], *, ticket_id: int | None = None
 ) -> OutboxMessage | None:
     """Queue a notice to the IT staff addresses; None when none are configured."""
     if not settings.staff:

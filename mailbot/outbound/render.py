@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 from functools import cache
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import jinja2
@@ -55,7 +56,7 @@ def _environment(templates_dir: Path) -> jinja2.Environment:
     return environment
 
 
-def render_mail(kind: str, context: dict[str, Any], *, templates_dir: Path = TEMPLATES_DIR) -> RenderedMail:
+def render_mail(kind: str, context: Mapping[str, Any], *, templates_dir: Path = TEMPLATES_DIR) -> RenderedMail:
     """Render the subject, text and HTML templates of mail `kind`."""
     environment = _environment(templates_dir)
     try:

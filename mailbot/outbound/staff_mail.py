@@ -9,7 +9,7 @@ sees internal addresses or notes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,6 +49,7 @@ def queue_staff_announcement(
     recipients = staff_recipients(settings, ticket)
     if not recipients:
         return None
+    attached, left = _within_budget(attachments, settings.staff_attachment_max_bytes)
     context = {
         "ticket": ticket,
         "process_title": Process(ticket.process).title_ru if ticket.process else None,
@@ -56,12 +57,39 @@ def queue_staff_announcement(
         "received_at": ticket.received_at.astimezone(settings.tz),
         "due_date": ticket.due_date,
         "text": text,
-        "attachments": [item.filename for item in attachments],
+        "attachments": [item.filename for item in attached] + [_stored_file_note(settings, item) for item in left],
         "channel_title": CHANNEL_RU[ticket.channel],
     }
     return _queue_to_staff(
-        session, settings, ticket, "staff_new_ticket", context, recipients, load_attachments(settings, attachments)
+        session, settings, ticket, "staff_new_ticket", context, recipients, load_attachments(settings, attached)
     )
+
+
+def _within_budget(
+    attachments: Sequence[StoredAttachment], budget: int
+) -> tuple[list[StoredAttachment], list[StoredAttachment]]:
+    """Split files into those attached (in order, while the total fits `budget`) and the rest.
+
+    Queuing a mail holds each attached file several times over (the file,
+    its base64 text, the flattened mail and the database's copies): a
+    17.5 MiB file raised the daemon's peak by 136 MB (bench/RESULTS-ingest.md).
+    """
+    attached: list[StoredAttachment] = []
+    left: list[StoredAttachment] = []
+    total = 0
+    for item in attachments:
+        if total + item.size <= budget:
+            attached.append(item)
+            total += item.size
+        else:
+            left.append(item)
+    return attached, left
+
+
+def _stored_file_note(settings: Settings, item: StoredAttachment) -> str:
+    megabytes = f"{item.size / (1024 * 1024):.1f}".replace(".", ",")
+    path = attachment_path(settings.storage_dir, item.sha256)
+    return f"{item.filename} ({megabytes} МБ, не вложен в письмо, хранится в {path})"
 
 
 def queue_staff_reply_notice(
@@ -72,6 +100,21 @@ def queue_staff_reply_notice(
         return None
     context = {"ticket": ticket, "author": author, "text": text, "reopened": reopened}
     return _queue_to_staff(session, settings, ticket, "staff_reply_notice", context, recipients, ())
+
+
+def queue_staff_low_rating(
+    session: Session, settings: Settings, ticket: Ticket, rating: int, comment: str
+) -> OutboxMessage | None:
+    """Tell the assignee (or MAILBOT_STAFF) about a rating of 1-2 with a comment from the rating page.
+
+    A rating given on the web page never reopens the ticket, so without this
+    mail nobody would read a complaint such as «проблема не решена».
+    """
+    recipients = staff_recipients(settings, ticket)
+    if not recipients:
+        return None
+    context: Mapping[str, object] = {"ticket": ticket, "rating": rating, "comment": comment}
+    return _queue_to_staff(session, settings, ticket, "staff_low_rating", context, recipients, ())
 
 
 def queue_command_help(
@@ -90,7 +133,7 @@ def queue_command_help(
 
 
 def _queue_to_staff(
-    session: Session, settings: Settings, ticket: Ticket, kind: str, context: dict[str, object],
+    session: Session, settings: Settings, ticket: Ticket, kind: str, context: Mapping[str, object],
     recipients: tuple[str, ...], attachments: tuple[OutgoingAttachment, ...],
 ) -> OutboxMessage:
     rendered = render_mail(kind, context)

@@ -21,16 +21,24 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from mailbot.reports.survey import SurveyReport, YearResults  # noqa: E402
-from mailbot.reports.tables import russian_decimal  # noqa: E402
-from mailbot.reports.tickets import TicketReport  # noqa: E402
+from mailbot.reports.tables import OUTCOME_NAMES_RU, russian_decimal  # noqa: E402
+from mailbot.reports.tickets import Figures, TicketReport  # noqa: E402
 
-ON_TIME_COLOR = "#2e7d32"
-LATE_COLOR = "#ef6c00"
-OPEN_COLOR = "#9e9e9e"
+# The ticket outcomes differ in lightness as well as hue (dark green, light
+# orange, pale grey, mid red with white hatching), so a greyscale print
+# still tells them apart.
+ON_TIME_COLOR = "#1b5e20"
+LATE_COLOR = "#ffb74d"
+WAITING_COLOR = "#e0e0e0"
+OVERDUE_COLOR = "#c62828"
+OVERDUE_HATCH = "///"
 CURRENT_COLOR = "#1565c0"
 COMPARED_COLOR = "#90caf9"
 # Q3 options from «Полностью удовлетворен» to «Затрудняюсь ответить», then no answer.
 LIKERT_COLORS = ("#1b5e20", "#81c784", "#ffb74d", "#c62828", "#bdbdbd", "#eeeeee")
+# Fills dark enough for white segment labels; the other fills get black ones.
+DARK_FILLS = {ON_TIME_COLOR, OVERDUE_COLOR, LIKERT_COLORS[0], LIKERT_COLORS[3]}
+Series = tuple[str, Sequence[float], str]
 LABEL_WIDTH = 48
 
 
@@ -54,17 +62,25 @@ def _to_svg(figure: Figure) -> str:
     return text[text.index("<svg"):]
 
 
-def _stacked_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float], str]], title: str,
-                  x_label: str, *, percent_axis: bool = False) -> str:
-    """Draw horizontal stacked bars, first label on top, with the value written in each wide enough segment."""
+def _stacked_bars(labels: Sequence[str], series: Sequence[Series], title: str, x_label: str, *,
+                  percent_axis: bool = False, hatches: dict[str, str] | None = None) -> str:
+    """Draw horizontal stacked bars, first label on top, with the value written in each wide enough segment.
+
+    The legend sits under the axis title, outside the axes, so it never
+    covers the axis label. `hatches` maps a series name to a hatch pattern.
+    """
     with _style():
-        figure, axes = plt.subplots(figsize=(10, 0.55 * len(labels) + 1.6))
+        figure, axes = plt.subplots(figsize=(10, 0.55 * len(labels) + 1.6), layout="constrained")
         positions = range(len(labels))
         left = [0.0] * len(labels)
         for name, values, color in series:
-            bars = axes.barh(positions, values, left=left, color=color, label=name)
+            hatch = (hatches or {}).get(name)
+            bars = axes.barh(positions, values, left=left, color=color, label=name, hatch=hatch,
+                             edgecolor="white" if hatch else None, linewidth=0)
+            # A hatched segment's label gets a plain box of the fill colour, so the hatch does not cross it.
+            box = {"boxstyle": "square,pad=0.45", "facecolor": color, "edgecolor": "none"} if hatch else None
             axes.bar_label(bars, labels=[_segment_label(value) for value in values], label_type="center",
-                           fontsize=8, color="white" if color not in LIKERT_COLORS[4:] else "black")
+                           fontsize=8, color="white" if color in DARK_FILLS else "black", bbox=box)
             left = [start + value for start, value in zip(left, values)]
         axes.set_yticks(list(positions), [_wrap(label) for label in labels])
         if percent_axis:
@@ -75,7 +91,7 @@ def _stacked_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[fl
         axes.invert_yaxis()
         axes.set_title(title)
         axes.set_xlabel(x_label)
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(len(series), 3), frameon=False)
+        figure.legend(loc="outside lower center", ncol=min(len(series), 4), frameon=False)
         axes.spines[["top", "right"]].set_visible(False)
         return _to_svg(figure)
 
@@ -86,32 +102,31 @@ def _segment_label(value: float) -> str:
     return str(value) if isinstance(value, int) else russian_decimal(value)
 
 
+def _outcome_series(figures: Sequence[Figures]) -> list[Series]:
+    """Split each group's tickets into on time, late, waiting within the deadline and overdue."""
+    values = (
+        [item.on_time for item in figures],
+        [item.late for item in figures],
+        [item.open - item.overdue for item in figures],
+        [item.overdue for item in figures],
+    )
+    colors = (ON_TIME_COLOR, LATE_COLOR, WAITING_COLOR, OVERDUE_COLOR)
+    return list(zip(OUTCOME_NAMES_RU, values, colors))
+
+
+def _outcome_chart(labels: Sequence[str], figures: Sequence[Figures], title: str) -> str:
+    return _stacked_bars(labels, _outcome_series(figures), title, "Обращений",
+                         hatches={OUTCOME_NAMES_RU[3]: OVERDUE_HATCH})
+
+
 def process_chart(report: TicketReport) -> str:
     rows = report.by_process
-    return _stacked_bars(
-        [row.label for row in rows],
-        [
-            ("Ответ в срок", [row.figures.on_time for row in rows], ON_TIME_COLOR),
-            ("Ответ с опозданием", [row.figures.late for row in rows], LATE_COLOR),
-            ("Без ответа", [row.figures.open for row in rows], OPEN_COLOR),
-        ],
-        "Обращения по процессам",
-        "Обращений",
-    )
+    return _outcome_chart([row.label for row in rows], [row.figures for row in rows], "Обращения по процессам")
 
 
 def assignee_chart(report: TicketReport) -> str:
     rows = report.by_assignee
-    return _stacked_bars(
-        [row.label for row in rows],
-        [
-            ("Ответ в срок", [row.figures.on_time for row in rows], ON_TIME_COLOR),
-            ("Ответ с опозданием", [row.figures.late for row in rows], LATE_COLOR),
-            ("Без ответа", [row.figures.open for row in rows], OPEN_COLOR),
-        ],
-        "Обращения по исполнителям",
-        "Обращений",
-    )
+    return _outcome_chart([row.label for row in rows], [row.figures for row in rows], "Обращения по исполнителям")
 
 
 def q3_shares_chart(report: SurveyReport) -> str:
@@ -129,7 +144,7 @@ def _grouped_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[fl
                   x_label: str, x_max: float | None) -> str:
     """Draw horizontal bars grouped per label, one bar per series, values written at the bar ends."""
     with _style():
-        figure, axes = plt.subplots(figsize=(10, 0.45 * len(labels) * len(series) + 1.6))
+        figure, axes = plt.subplots(figsize=(10, 0.45 * len(labels) * len(series) + 1.6), layout="constrained")
         height = 0.8 / len(series)
         for index, (name, values, color) in enumerate(series):
             positions = [position + index * height for position in range(len(labels))]
@@ -142,7 +157,7 @@ def _grouped_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[fl
             axes.set_xlim(0, x_max * 1.08)
         axes.set_title(title)
         axes.set_xlabel(x_label)
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(series), frameon=False)
+        figure.legend(loc="outside lower center", ncol=len(series), frameon=False)
         axes.spines[["top", "right"]].set_visible(False)
         return _to_svg(figure)
 

@@ -176,23 +176,24 @@ class SurveyReport:
         return change(self.current.q3_row(row).index_exact, self.compared.q3_row(row).index_exact)
 
 
-def build_survey_report(session: Session, year: int, compare_year: int | None = None) -> SurveyReport:
+def build_survey_report(
+    session: Session, year: int, compare_year: int | None = None, *, current_year: int | None = None
+) -> SurveyReport:
     """Compute the report for `year`, compared with `compare_year` when given.
 
-    Raises CampaignNotFound when either year has no campaign.
+    Raises CampaignNotFound when either year has no campaign. `current_year`
+    (today's year) picks the advice in that error: a past year can only be
+    imported, while the current or a later one can also be surveyed.
     """
-    current = year_results(session, year)
-    compared = year_results(session, compare_year) if compare_year is not None else None
+    current = year_results(session, year, current_year=current_year)
+    compared = year_results(session, compare_year, current_year=current_year) if compare_year is not None else None
     return SurveyReport(current=current, compared=compared)
 
 
-def year_results(session: Session, year: int) -> YearResults:
+def year_results(session: Session, year: int, *, current_year: int | None = None) -> YearResults:
     campaign = session.scalar(select(SurveyCampaign).where(SurveyCampaign.year == year))
     if campaign is None:
-        raise CampaignNotFound(
-            f"опроса за {year} год в базе нет. Проведите его («mailbot survey start») или загрузите "
-            f"результаты прошлого года из CSV («mailbot survey import --year {year} ФАЙЛ.csv»)."
-        )
+        raise CampaignNotFound(_missing_year_advice(year, current_year))
 
     answers = list(
         session.scalars(
@@ -216,10 +217,20 @@ def year_results(session: Session, year: int) -> YearResults:
     )
 
 
+def _missing_year_advice(year: int, current_year: int | None) -> str:
+    import_command = f"mailbot survey import --year {year} ФАЙЛ.csv"
+    if current_year is not None and year < current_year:
+        return f"опроса за {year} год в базе нет. Загрузите его результаты из CSV («{import_command}»)."
+    return (
+        f"опроса за {year} год в базе нет. Проведите его («mailbot survey start --year {year}») или загрузите "
+        f"результаты из CSV («{import_command}»)."
+    )
+
+
 def _invitation_counts(session: Session, campaign: SurveyCampaign) -> tuple[int | None, int | None]:
     if campaign.origin != "campaign":
         return None, None
-    query = select(func.count(SurveyInvitation.id), func.count(SurveyInvitation.answered_on)).where(
+    query = select(func.count(SurveyInvitation.id), func.count().filter(SurveyInvitation.answered.is_(True))).where(
         SurveyInvitation.campaign_id == campaign.id
     )
     invited, answered = session.execute(query).one()

@@ -9,7 +9,8 @@ own way, so the three outputs show the same figures.
 from __future__ import annotations
 
 import dataclasses
-from typing import Union
+from collections.abc import Iterable
+from typing import Any, Union
 
 from mailbot.outbound.render import russian_date, russian_datetime
 from mailbot.reports.survey import NO_ANSWER_RU, SurveyReport, YearResults
@@ -68,6 +69,8 @@ FIGURE_HEADERS = (
     "Из них просрочено",
     "Медиана, дней до ответа",
 )
+# The outcomes the charts stack, so that overdue tickets stand apart from those still within the deadline.
+OUTCOME_NAMES_RU = ("В срок", "С опозданием", "Без ответа, срок не истёк", "Просрочено")
 ON_TIME_SHARE_NOTE = "Доля в срок — от обращений с ответом и просроченных без ответа."
 
 
@@ -137,6 +140,8 @@ INDEX_NOTE = (
 )
 Q2_NOTE = "«Указана проблема» — текст проблемы у тех, кто не отметил «Не занимаюсь этим»."
 CHANGE_NOTE = "Изменение долей — в процентных пунктах (п. п.), индекса — в пунктах."
+TEXT_COUNT_HEADER = "Ответов"
+TEXTS_NOTE = "Одинаковые ответы (без учёта регистра и пробелов) объединены, число в «Ответов» — сколько раз их дали."
 
 
 def survey_tables(report: SurveyReport) -> tuple[Table, ...]:
@@ -235,9 +240,27 @@ def _q3_counts(report: SurveyReport) -> Table:
     return Table("q3-counts", "Вопрос 3, число ответов", headers, rows)
 
 
+def group_texts(texts: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    """Merge answers that differ only in letter case or spacing, most frequent first.
+
+    Each group shows its first answer as written, with the number of answers
+    in it. Groups of equal size keep the order of their first answer.
+    """
+    groups: dict[str, list[Any]] = {}
+    for text in texts:
+        key = " ".join(text.split()).casefold()
+        if key in groups:
+            groups[key][1] += 1
+        else:
+            groups[key] = [text, 1]
+    ordered = sorted(groups.values(), key=lambda group: -group[1])
+    return tuple((text, count) for text, count in ordered)
+
+
 def _q2_texts(year: YearResults) -> Table:
-    rows = tuple((row.label, text) for row in year.q2 for text in row.texts)
-    return Table("q2-texts", "Вопрос 2, проблемы", ("Направление деятельности", form.Q2_TEXT_COLUMN), rows)
+    rows = tuple((row.label, text, count) for row in year.q2 for text, count in group_texts(row.texts))
+    headers = ("Направление деятельности", form.Q2_TEXT_COLUMN, TEXT_COUNT_HEADER)
+    return Table("q2-texts", "Вопрос 2, проблемы", headers, rows, (TEXTS_NOTE,))
 
 
 def _q4(year: YearResults) -> Table:
@@ -247,10 +270,11 @@ def _q4(year: YearResults) -> Table:
 
 
 def _q4_texts(year: YearResults) -> Table:
-    rows = tuple((row.label, text) for row in year.q4 for text in row.texts)
-    return Table("q4-texts", "Вопрос 4, ответы", ("Строка", form.Q4_TEXT_COLUMN), rows)
+    rows = tuple((row.label, text, count) for row in year.q4 for text, count in group_texts(row.texts))
+    return Table("q4-texts", "Вопрос 4, ответы", ("Строка", form.Q4_TEXT_COLUMN, TEXT_COUNT_HEADER), rows,
+                 (TEXTS_NOTE,))
 
 
 def _q5(year: YearResults) -> Table:
-    rows = tuple((index, text) for index, text in enumerate(year.q5, start=1))
-    return Table("q5", "Вопрос 5", ("№", "Ответ"), rows)
+    rows = tuple((index, text, count) for index, (text, count) in enumerate(group_texts(year.q5), start=1))
+    return Table("q5", "Вопрос 5", ("№", "Ответ", TEXT_COUNT_HEADER), rows, (TEXTS_NOTE,))

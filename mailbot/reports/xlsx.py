@@ -7,12 +7,13 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.drawing.fill import ColorChoice, PatternFillProperties
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from mailbot.reports.survey import SurveyReport
-from mailbot.reports.tables import Change, Percent, Table, survey_tables, ticket_tables
+from mailbot.reports.tables import OUTCOME_NAMES_RU, Change, Percent, Table, survey_tables, ticket_tables
 from mailbot.reports.tickets import TicketReport
 
 PERCENT_FORMAT = "0.0%"
@@ -20,11 +21,16 @@ DECIMAL_FORMAT = "0.0#"
 CHANGE_FORMAT = "+0.0;-0.0;0.0"
 MAX_COLUMN_WIDTH = 60
 MIN_COLUMN_WIDTH = 8
+# The chart colours of the HTML report: on time, late, waiting, overdue (hatched). The waiting
+# grey is a shade darker, because Excel draws the bars without an outline.
+OUTCOME_COLORS = ("1B5E20", "FFB74D", "BDBDBD", "C62828")
 
 
 def write_ticket_xlsx(report: TicketReport, path: Path) -> None:
+    """Write the workbook; a period without tickets gets no chart, since it would be empty."""
     workbook = _workbook(ticket_tables(report))
-    _add_process_chart(workbook["По процессам"], len(report.by_process))
+    if report.total.received:
+        _add_process_chart(workbook["По процессам"], report)
     workbook.save(path)
 
 
@@ -92,9 +98,28 @@ def _set_text_categories(chart: BarChart, labels: Reference) -> None:
         series.cat = AxDataSource(strRef=StrRef(f=str(labels)))
 
 
-def _add_process_chart(sheet: Worksheet, process_rows: int) -> None:
-    """Stack answered on time, late and still open per process (the codes, not the long titles)."""
-    headers = [cell.value for cell in sheet[1]]
+def _write_outcome_data(sheet: Worksheet, report: TicketReport) -> tuple[int, int]:
+    """Write the chart's four outcomes per process below the table and return its first and last row.
+
+    The sheet's table has «Без ответа» with «Из них просрочено» inside it,
+    while the chart stacks the waiting and the overdue tickets apart, so the
+    chart reads this block: process code, then one column per outcome.
+    """
+    sheet.append([])
+    sheet.append(["Данные диаграммы"])
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    sheet.append(["Код", *OUTCOME_NAMES_RU])
+    header_row = sheet.max_row
+    for row in report.by_process:
+        figures = row.figures
+        code = str(row.process) if row.process is not None else "—"
+        sheet.append([code, figures.on_time, figures.late, figures.open - figures.overdue, figures.overdue])
+    return header_row, sheet.max_row
+
+
+def _add_process_chart(sheet: Worksheet, report: TicketReport) -> None:
+    """Stack on time, late, waiting and overdue per process (the codes, not the long titles)."""
+    header_row, last_row = _write_outcome_data(sheet, report)
     chart = _bar_chart()
     chart.type = "bar"
     chart.grouping = "stacked"
@@ -102,10 +127,16 @@ def _add_process_chart(sheet: Worksheet, process_rows: int) -> None:
     chart.title = "Обращения по процессам"
     chart.y_axis.title = "Обращений"
     chart.x_axis.title = "Процесс"
-    for header in ("Ответ в срок", "Ответ с опозданием", "Без ответа"):
-        column = headers.index(header) + 1
-        chart.add_data(Reference(sheet, min_col=column, min_row=1, max_row=process_rows + 1), titles_from_data=True)
-    _set_text_categories(chart, Reference(sheet, min_col=1, min_row=2, max_row=process_rows + 1))
+    for column in range(2, 2 + len(OUTCOME_NAMES_RU)):
+        chart.add_data(Reference(sheet, min_col=column, min_row=header_row, max_row=last_row), titles_from_data=True)
+    _set_text_categories(chart, Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last_row))
+    for series, color in zip(chart.series, OUTCOME_COLORS):
+        series.graphicalProperties.solidFill = color
+        series.graphicalProperties.line.solidFill = color
+    overdue = chart.series[-1].graphicalProperties
+    overdue.solidFill = None
+    overdue.pattFill = PatternFillProperties(prst="wdUpDiag", fgClr=ColorChoice(srgbClr=OUTCOME_COLORS[-1]),
+                                             bgClr=ColorChoice(srgbClr="FFFFFF"))
     chart.height, chart.width = 10, 20
     sheet.add_chart(chart, f"A{sheet.max_row + 2}")
 

@@ -33,7 +33,7 @@ def loop_reason(parsed: ParsedMessage, our_address: str) -> str | None:
 def robot_reason(parsed: ParsedMessage) -> str | None:
     """Return why `parsed` was sent by a machine and must not be answered."""
     if parsed.kind != MessageKind.HUMAN:
-        return parsed.kind.value
+        return str(parsed.kind.value)
     if parsed.auto_submitted and parsed.auto_submitted.split("(")[0].strip().lower() != "no":
         return "auto_submitted"
     if parsed.precedence and parsed.precedence.strip().lower() in BULK_PRECEDENCE:

@@ -23,7 +23,7 @@ from mailbot.config import Settings
 from mailbot.db.models import SurveyCampaign, SurveyInvitation, SurveyResponse
 from mailbot.errors import MailbotError
 from mailbot.outbound.render import russian_date
-from mailbot.survey.mail import INVITATION_KIND, new_secret, queue_survey_mail
+from mailbot.survey.mail import INVITATION_KIND, new_secret, queue_survey_mail, require_sender_address
 from mailbot.survey.recipients import EmployeeList, Invitee, choose_invitees
 from mailbot.survey.state import accepts_answers
 
@@ -87,8 +87,14 @@ def find_campaign(session: Session, year: int) -> SurveyCampaign | None:
     return session.scalars(select(SurveyCampaign).where(SurveyCampaign.year == year)).first()
 
 
-def require_campaign(session: Session, year: int) -> SurveyCampaign:
+def require_campaign(session: Session, year: int, today: datetime.date | None = None) -> SurveyCampaign:
+    """Return `year`'s campaign or raise SurveyError; given `today`, a past year points to the import command."""
     campaign = find_campaign(session, year)
+    if campaign is None and today is not None and year < today.year:
+        raise SurveyError(
+            f"Опрос за {year} год не проводился, и его результаты не загружались. Результаты прошлых лет "
+            f"загружаются из файла командой «mailbot survey import --year {year} ФАЙЛ.csv»."
+        )
     if campaign is None:
         raise SurveyError(f"Опрос за {year} год не проводился. Запустите его командой «mailbot survey start --year {year}».")
     return campaign
@@ -137,7 +143,11 @@ def start_campaign(
     employees: EmployeeList | None,
     today: datetime.date,
 ) -> InviteRun:
-    """Create `year`'s campaign and invite everyone chosen; raise SurveyError when the year has one."""
+    """Create `year`'s campaign and invite everyone chosen; raise SurveyError when the year has one.
+
+    Raises ConfigurationError, creating nothing, when MAILBOT_ADDRESS is unset.
+    """
+    require_sender_address(settings)
     if until is not None and until < today:
         raise SurveyError(f"Дата окончания опроса {russian_date(until)} уже прошла.")
     try:
@@ -162,6 +172,7 @@ def add_to_campaign(
     today: datetime.date,
 ) -> InviteRun:
     """Invite to the open campaign of `year` only those who have no invitation yet."""
+    require_sender_address(settings)
     with session_factory() as session:
         check_can_add(session, year, today)
     return invite_new(session_factory, settings, year=year, employees=employees)
@@ -214,7 +225,7 @@ def invite(session_factory: sessionmaker[Session], settings: Settings, year: int
 def close_campaign(session_factory: sessionmaker[Session], *, year: int, now: datetime.datetime) -> SurveyCampaign:
     """Close `year`'s campaign; raise SurveyError when it is closed already or was imported."""
     with session_factory.begin() as session:
-        campaign = require_campaign(session, year)
+        campaign = require_campaign(session, year, now.date())
         if campaign.origin != CAMPAIGN_ORIGIN:
             raise SurveyError(f"Результаты за {year} год загружены из файла; закрывать нечего.")
         statement = (
@@ -234,12 +245,12 @@ def close_campaign(session_factory: sessionmaker[Session], *, year: int, now: da
 def campaign_status(session_factory: sessionmaker[Session], *, year: int, today: datetime.date) -> CampaignStatus:
     """Count the invitations, answers and reminders of `year`'s campaign."""
     with session_factory() as session:
-        campaign = require_campaign(session, year)
+        campaign = require_campaign(session, year, today)
         invitations = SurveyInvitation.campaign_id == campaign.id
         invited, answered, reminded, reminders_sent = session.execute(
             select(
                 func.count(),
-                func.count(SurveyInvitation.answered_on),
+                func.count().filter(SurveyInvitation.answered.is_(True)),
                 func.count().filter(SurveyInvitation.reminders_sent > 0),
                 func.coalesce(func.sum(SurveyInvitation.reminders_sent), 0),
             ).where(invitations)

@@ -16,6 +16,7 @@ from pathlib import Path
 import charset_normalizer
 
 from mailbot.errors import MailbotError
+from mailbot.survey.os_errors import os_error_ru
 
 # Single-byte encodings a Russian office file may be in. charset-normalizer
 # chooses among these only: on short Cyrillic text an open choice often lands
@@ -111,5 +112,5 @@ def read_csv_file(path: Path) -> CsvTable:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise CsvFileError(f"Не удалось прочитать файл «{path}»: {error.strerror or error}.") from error
+        raise CsvFileError(f"Не удалось прочитать файл «{path}»: {os_error_ru(error)}.") from error
     return parse_csv(data)

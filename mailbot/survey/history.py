@@ -38,12 +38,13 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.db.models import SurveyCampaign, SurveyResponse, utcnow
 from mailbot.survey import form
-from mailbot.survey.campaign import IMPORT_ORIGIN, SurveyError, check_can_start
+from mailbot.survey.campaign import IMPORT_ORIGIN, SurveyError, find_campaign
 from mailbot.survey.csvfile import CsvRow, CsvTable, read_csv_file
 
 logger = logging.getLogger(__name__)
@@ -100,9 +101,11 @@ def _header_problems(header: list[str]) -> list[str]:
     problems = []
     for name in sorted({name for name in names if names.count(name) > 1}):
         problems.append(f"строка 1: столбец «{name}» указан дважды")
-    for name in names:
-        if name not in known:
-            problems.append(f"строка 1: неизвестный столбец «{name}»; допустимые столбцы: {', '.join(required + optional)}")
+    unknown = [name for name in names if name not in known]
+    for name in unknown:
+        problems.append(f"строка 1: неизвестный столбец «{name}»")
+    if unknown:
+        problems.append(f"строка 1: допустимые столбцы: {', '.join(required + optional)}")
     for name in required:
         if name not in names:
             problems.append(f"строка 1: нет обязательного столбца «{name}»")
@@ -183,29 +186,75 @@ def _text(value: str, column: str, complain: Complain) -> str:
     return text
 
 
+def check_can_import(session: Session, year: int, *, replace: bool) -> SurveyCampaign | None:
+    """Return the imported campaign that `replace` replaces, or None when `year` has none.
+
+    Raises SurveyError when the year has a campaign run by mailbot, when it
+    has imported results and `replace` is off, and when `replace` is on but
+    nothing was imported for the year.
+    """
+    campaign = find_campaign(session, year)
+    if campaign is None:
+        if replace:
+            raise SurveyError(f"Результаты за {year} год ещё не загружались, заменять нечего. Повторите команду без --replace.")
+        return None
+    if campaign.origin != IMPORT_ORIGIN:
+        raise SurveyError(
+            f"За {year} год опрос проводила ИТ-служба («mailbot survey start»), его анкеты уже в базе. "
+            "Загрузить результаты из файла можно только за год, в котором опрос не проводился."
+        )
+    if not replace:
+        raise SurveyError(
+            f"Результаты за {year} год уже загружены. Чтобы заменить их анкетами из этого файла, "
+            "повторите команду с --replace."
+        )
+    return campaign
+
+
 def import_results(
-    session_factory: sessionmaker[Session], path: Path, *, year: int, submitted_on: datetime.date
+    session_factory: sessionmaker[Session],
+    path: Path,
+    *,
+    year: int,
+    submitted_on: datetime.date,
+    replace: bool = False,
 ) -> ImportCheck:
     """Check the file and, when every row is valid, store it as the closed campaign of `year`.
 
-    Returns the check; nothing is stored when it lists problems. Raises
-    SurveyError when `year` already has a campaign or imported results.
+    With `replace`, the year's earlier import (campaign and responses) is
+    deleted in the same transaction that stores the new one, so a failure
+    keeps the earlier results. Returns the check, and nothing changes when it lists problems.
+    Raises SurveyError when check_can_import rejects the year.
     """
     with session_factory() as session:
-        check_can_start(session, year)
+        check_can_import(session, year, replace=replace)
     check = check_table(read_csv_file(path))
     if check.problems:
         return check
-    now = utcnow()
     try:
         with session_factory.begin() as session:
-            campaign = SurveyCampaign(year=year, started_at=now, closed_at=now, origin=IMPORT_ORIGIN)
-            session.add(campaign)
-            session.flush()
-            session.add_all(SurveyResponse(campaign_id=campaign.id, submitted_on=submitted_on, answers=answers) for answers in check.answers)
+            replaced = check_can_import(session, year, replace=replace)
+            if replaced is not None:
+                _delete_import(session, replaced.id)
+            _store_import(session, year, submitted_on, check.answers)
     except IntegrityError:
+        # Another import of the same year committed between our check and our insert.
         with session_factory() as session:
-            check_can_start(session, year)
+            check_can_import(session, year, replace=False)
         raise
-    logger.info("survey results imported", extra={"year": year, "responses": len(check.answers)})
+    logger.info("survey results imported", extra={"year": year, "responses": len(check.answers), "replaced": replace})
     return check
+
+
+def _delete_import(session: Session, campaign_id: int) -> None:
+    """Delete an imported campaign with core statements, so they run before the new campaign's insert."""
+    session.execute(delete(SurveyResponse).where(SurveyResponse.campaign_id == campaign_id))
+    session.execute(delete(SurveyCampaign).where(SurveyCampaign.id == campaign_id))
+
+
+def _store_import(session: Session, year: int, submitted_on: datetime.date, answers: list[dict[str, object]]) -> None:
+    now = utcnow()
+    campaign = SurveyCampaign(year=year, started_at=now, closed_at=now, origin=IMPORT_ORIGIN)
+    session.add(campaign)
+    session.flush()
+    session.add_all(SurveyResponse(campaign_id=campaign.id, submitted_on=submitted_on, answers=item) for item in answers)

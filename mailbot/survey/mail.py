@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
 from mailbot.db.models import OutboxMessage, SurveyCampaign, SurveyInvitation
+from mailbot.errors import ConfigurationError
 from mailbot.outbound.compose import Envelope, compose, make_message_id
 from mailbot.outbound.outbox import enqueue
 from mailbot.outbound.render import render_mail
@@ -34,6 +35,19 @@ logger = logging.getLogger(__name__)
 INVITATION_KIND = "survey_invitation"
 REMINDER_KIND = "survey_reminder"
 PATRONYMIC_ENDINGS = ("ич", "вна", "чна")
+
+
+def require_sender_address(settings: Settings) -> None:
+    """Raise ConfigurationError when MAILBOT_ADDRESS is unset.
+
+    Survey mail would otherwise leave with an empty sender (MAIL FROM:<>),
+    and a person could neither reply to it nor trust it enough to open its link.
+    """
+    if not settings.address:
+        raise ConfigurationError(
+            "Не задан MAILBOT_ADDRESS — адрес ИТ-службы, от имени которого уходят приглашения и напоминания "
+            "опроса. Укажите его в service.env (например, MAILBOT_ADDRESS=it@example.ru) и повторите команду."
+        )
 
 
 def new_secret() -> tuple[str, str]:
@@ -62,7 +76,9 @@ def queue_survey_mail(
     """Render mail `kind` with the personal link for `secret` and queue it in the caller's transaction.
 
     The invitation must be flushed already, since its id is part of the link.
+    Raises ConfigurationError when MAILBOT_ADDRESS is unset.
     """
+    require_sender_address(settings)
     link = survey_link(settings, InvitationToken(invitation.id, secret))
     values = {
         "greeting_name": greeting_name(invitation.name),

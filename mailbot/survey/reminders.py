@@ -116,7 +116,7 @@ def _find_candidates(
             SurveyCampaign.origin == CAMPAIGN_ORIGIN,
             SurveyCampaign.closed_at.is_(None),
             or_(SurveyCampaign.until.is_(None), SurveyCampaign.until >= today),
-            SurveyInvitation.answered_on.is_(None),
+            SurveyInvitation.answered.is_(False),
             SurveyInvitation.reminders_sent < len(days),
             SurveyInvitation.invited_at <= earliest_due,
         )
@@ -160,7 +160,7 @@ def remind(session_factory: sessionmaker[Session], settings: Settings, candidate
             .where(
                 SurveyInvitation.id == candidate.invitation_id,
                 SurveyInvitation.reminders_sent == candidate.handled,
-                SurveyInvitation.answered_on.is_(None),
+                SurveyInvitation.answered.is_(False),
             )
             .values(reminders_sent=candidate.due, last_reminded_at=now, secret_sha256=digest)
             .execution_options(synchronize_session=False)

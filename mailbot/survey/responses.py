@@ -158,8 +158,8 @@ def submit(
 
     marked = session.execute(
         update(SurveyInvitation)
-        .where(SurveyInvitation.id == invitation.id, SurveyInvitation.answered_on.is_(None))
-        .values(answered_on=today)
+        .where(SurveyInvitation.id == invitation.id, SurveyInvitation.answered.is_(False))
+        .values(answered=True)
         .execution_options(synchronize_session=False)
     )
     if marked.rowcount != 1:  # type: ignore[attr-defined]
@@ -183,7 +183,7 @@ def _find_open_invitation(
     invitation = session.get(SurveyInvitation, token.invitation_id)
     if invitation is None:
         return Outcome.FORGED, None
-    if invitation.answered_on is not None:
+    if invitation.answered:
         return Outcome.ALREADY_ANSWERED, None
     if not hmac.compare_digest(invitation.secret_sha256, secret_sha256(token.secret)):
         return Outcome.OUTDATED, None

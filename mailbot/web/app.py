@@ -60,7 +60,7 @@ async def http_error(request: Request, error: Exception) -> Response:
         )
     return message_page(
         "Страница не найдена",
-        "Такой страницы нет. Откройте ссылку из письма, скопировав ее целиком.",
+        "Такой страницы нет. Откройте ссылку из письма, скопировав её целиком.",
         status_code=status_code,
     )
 
@@ -71,7 +71,7 @@ async def server_error(request: Request, error: Exception) -> Response:
     logger.error("web request failed: %s", type(error).__name__)
     return message_page(
         "Ошибка на сервере",
-        "Не удалось обработать запрос. Попробуйте еще раз через несколько минут; ответы, "
+        "Не удалось обработать запрос. Попробуйте ещё раз через несколько минут; ответы, "
         "отправленные сейчас, могли не сохраниться.",
         status_code=500,
     )

@@ -23,6 +23,8 @@ from mailbot.tickets.service import find_by_number
 from mailbot.web.context import WebContext, web_context
 from mailbot.web.posted import InvalidForm, read_form
 from mailbot.feedback.ask import RATING_LABELS_RU
+from mailbot.feedback.replies import LOW_RATINGS
+from mailbot.outbound.staff_mail import queue_staff_low_rating
 from mailbot.web.render import message_page, render_page
 
 logger = logging.getLogger(__name__)
@@ -106,16 +108,40 @@ def _read_number(context: WebContext, request: Request) -> str | None:
 
 
 def _rate(context: WebContext, number: str, rating: int, comment: str) -> RatingView | None:
-    """Record the rating unless the same rating is already stored and no comment is added."""
+    """Record the rating unless the same rating is already stored and no comment is added.
+
+    A new low rating with a comment also queues a notice to the staff, in
+    the same transaction, since the page does not reopen the ticket.
+    """
     with context.session_factory.begin() as session:
         ticket = find_by_number(session, number)
         if ticket is None:
             logger.info("rating link rejected: ticket not found", extra={"ticket": number})
             return None
         feedback = _feedback(session, ticket)
+        complaint = bool(comment) and rating in LOW_RATINGS and not _same_feedback(feedback, rating, comment)
         if feedback is None or feedback.rating != rating or comment:
             feedback = record_rating(session, ticket, rating, comment=comment, source="link")
+        if complaint:
+            _notify_staff(context, session, ticket, rating, comment)
         return RatingView(ticket.number, ticket.subject, feedback.rating, feedback.comment)
+
+
+def _same_feedback(feedback: TicketFeedback | None, rating: int, comment: str) -> bool:
+    """Tell whether this rating and comment are stored already, as when the form is sent twice."""
+    return feedback is not None and feedback.rating == rating and feedback.comment == comment
+
+
+def _notify_staff(context: WebContext, session: Session, ticket: Ticket, rating: int, comment: str) -> None:
+    if not context.settings.address:
+        # The notice would leave with an empty sender, which servers reject or staff distrust.
+        logger.warning("low rating notice not queued: MAILBOT_ADDRESS is not set", extra={"ticket": ticket.number})
+        return
+    row = queue_staff_low_rating(session, context.settings, ticket, rating, comment)
+    if row is None:
+        logger.warning("low rating notice not queued: no assignee and no MAILBOT_STAFF", extra={"ticket": ticket.number})
+        return
+    logger.info("low rating notice queued", extra={"ticket": ticket.number, "rating": rating, "outbox_id": row.id})
 
 
 def _load(context: WebContext, number: str) -> RatingView | None:
@@ -150,7 +176,7 @@ def _rating_page(
 def _invalid_link_page() -> Response:
     return message_page(
         "Ссылка недействительна",
-        "Ссылка для оценки повреждена. Откройте ее из письма, скопировав целиком. Оценка не сохранена.",
+        "Ссылка для оценки повреждена. Откройте её из письма, скопировав целиком. Оценка не сохранена.",
         status_code=404,
     )
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Settings
 from mailbot.errors import MailbotError
+from mailbot.survey.os_errors import os_error_ru
 from mailbot.web.app import create_app
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,29 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 class _DropRecords(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return False
+
+
+class _DropColorMessage(logging.Filter):
+    """Remove the `color_message` extra, a copy of the message with terminal colour codes.
+
+    Uvicorn (0.55) attaches it to its own records, and our formatters print
+    every extra, so log lines showed raw escape codes.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.__dict__.pop("color_message", None)
+        return True
+
+
+def _drop_color_messages() -> None:
+    """Filter each uvicorn logger that creates records.
+
+    A logger filter does not apply to records that its child loggers create.
+    """
+    for name in ("uvicorn", "uvicorn.error"):
+        uvicorn_logger = logging.getLogger(name)
+        if not any(isinstance(existing, _DropColorMessage) for existing in uvicorn_logger.filters):
+            uvicorn_logger.addFilter(_DropColorMessage())
 
 
 def _silence_access_log() -> None:
@@ -68,6 +92,7 @@ class WebServer:
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         _silence_access_log()
+        _drop_color_messages()
         self._server = uvicorn.Server(config)
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -105,7 +130,7 @@ class WebServer:
             listener = self._take_listener()
         except OSError as error:
             raise MailbotError(
-                f"Не удалось открыть адрес {self.address} для веб-страниц: {error.strerror or error}. "
+                f"Не удалось открыть адрес {self.address} для веб-страниц: {os_error_ru(error)}. "
                 "Проверьте MAILBOT_WEB_HOST и MAILBOT_WEB_PORT."
             ) from error
         self._thread = threading.Thread(

@@ -266,7 +266,9 @@ def test_ticket_xlsx_reopens(ticket_report: tuple[TicketReport, list[Spec]], tmp
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
     assert len(sheet._charts) == 1
-    assert len(sheet._charts[0].series) == 3
+    series = sheet._charts[0].series
+    assert [cell_at(sheet, item.tx.strRef.f).value for item in series] == [
+        "В срок", "С опозданием", "Без ответа, срок не истёк", "Просрочено"]
 
     for row_index, process in enumerate([*range(1, 9), None], start=2):
         values = [cell.value for cell in sheet[row_index]]
@@ -286,10 +288,26 @@ def test_ticket_xlsx_reopens(ticket_report: tuple[TicketReport, list[Spec]], tmp
     assert total[1] == "Всего"
     assert total[5] == len(specs)
 
+    # The chart stacks the four outcomes per process from the block its series point at.
+    for process, index in zip([*range(1, 9), None], range(9)):
+        expected = expected_figures([spec for spec in specs if spec.process == process])
+        values = [cell_at(sheet, item.val.numRef.f, row_offset=index).value for item in series]
+        assert values == [expected["on_time"], expected["late"], expected["open"] - expected["overdue"],
+                          expected["overdue"]], process
+    assert sum(cell_at(sheet, series[3].val.numRef.f, row_offset=index).value for index in range(9)) == (
+        expected_figures(specs)["overdue"])
+
     assignees = workbook["По исполнителям"]
     labels = [row[0] for row in assignees.iter_rows(min_row=2, values_only=True)]
     assert labels == [*sorted(a for a in ASSIGNEES if a), "не назначен", "Всего", None,
                       "Доля в срок — от обращений с ответом и просроченных без ответа."]
+
+
+def cell_at(sheet: Any, reference: str, *, row_offset: int = 0) -> Any:
+    """Return the first cell of a chart reference such as 'По процессам'!$B$15:$B$23, moved down by `row_offset`."""
+    first = reference.split("!")[1].split(":")[0].replace("$", "")
+    cell = sheet[first]
+    return sheet.cell(cell.row + row_offset, cell.column)
 
 
 def test_ticket_html_and_csv(ticket_report: tuple[TicketReport, list[Spec]], tmp_path: Path) -> None:
@@ -302,6 +320,11 @@ def test_ticket_html_and_csv(ticket_report: tuple[TicketReport, list[Spec]], tmp
     assert "Обращения по процессам" in page
     assert Process.SIGNATURE_CERTIFICATES.title_ru in page
     assert f'<td class="number">{expected["received"]}</td>' in page
+    for category in ("В срок", "С опозданием", "Без ответа, срок не истёк", "Просрочено"):
+        # Each chart's legend names the category, as SVG text.
+        assert page.count(f">{category}</text>") == 2, category
+    assert page.count("Доля в срок — от обращений с ответом и просроченных без ответа.") == 1
+    assert "За период обращений нет" not in page
 
     paths = write_ticket_csv(report, tmp_path / "csv")
     assert sorted(path.name for path in paths) == ["by-assignee.csv", "by-channel.csv", "by-process.csv",
@@ -373,7 +396,7 @@ def seed_survey(session_factory: sessionmaker[Session]) -> dict[int, list[dict[s
         for index in range(80):
             session.add(SurveyInvitation(
                 campaign_id=current.id, address=f"user{index}@committee.example", secret_sha256=f"{index:064x}",
-                answered_on=datetime.date(2026, 11, 20) if index < 53 else None,
+                answered=index < 53,
             ))
     return answers
 
@@ -504,9 +527,14 @@ def test_survey_xlsx_reopens(survey: tuple[SurveyReport, dict[int, list[dict[str
         assert q3.cell(row_index, len(headers) - 2).value == round(index, 1)
 
     texts = workbook["Вопрос 5"]
-    assert [row[1] for row in texts.iter_rows(min_row=2, values_only=True)] == [
-        item["q5"] for item in answers[2026] if item["q5"]
-    ]
+    assert [cell.value for cell in texts[1]] == ["№", "Ответ", "Ответов"]
+    rows = [row for row in texts.iter_rows(min_row=2, values_only=True) if isinstance(row[0], int)]
+    submitted = [item["q5"] for item in answers[2026] if item["q5"]]
+    # Every distinct text once, with how often it was submitted, the most frequent first.
+    assert sorted((text, count) for _, text, count in rows) == sorted(
+        (text, submitted.count(text)) for text in set(submitted))
+    assert [count for _, _, count in rows] == sorted((count for _, _, count in rows), reverse=True)
+    assert len(set(submitted)) < len(submitted)
 
 
 def test_survey_html_and_csv(survey: tuple[SurveyReport, dict[int, list[dict[str, Any]]]], tmp_path: Path) -> None:
@@ -517,6 +545,9 @@ def test_survey_html_and_csv(survey: tuple[SurveyReport, dict[int, list[dict[str
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; «кавычки»" in page
     for row in form.Q3_ROWS:
         assert row.label in page
+    positions = [page.index(f"<h2>Вопрос {number}.") for number in range(1, 6)]
+    assert positions == sorted(positions)
+    assert page.count("Доли в вопросах 1–3 — от всех анкет года") == 1
     index = expected_index(answers[2026], "hardware")
     assert index is not None
     assert f'<td class="number">{round(index, 1):.1f}</td>'.replace(".", ",") in page
@@ -557,9 +588,132 @@ def test_report_commands(session_factory: sessionmaker[Session], database_url: s
     out, err = capsys.readouterr()
     assert code == 1
     assert "опроса за 2030 год в базе нет" in err
+    assert "mailbot survey start --year 2030" in err
     assert "mailbot survey import --year 2030" in err
+
+    # A past year can no longer be surveyed, only imported.
+    code = main(["--env-file", str(env_file), "report", "survey", "--year", "2019"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "mailbot survey import --year 2019 ФАЙЛ.csv" in err
+    assert "survey start" not in err
 
     code = main(["--env-file", str(env_file), "report", "tickets", "--from", "31.02.2026"])
     out, err = capsys.readouterr()
     assert code == 2
     assert "Дата «31.02.2026» не существует." in err
+
+
+@pytest.fixture
+def env_file(session_factory: sessionmaker[Session], database_url: str, tmp_path: Path,
+             monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A settings file for the migrated database, with the working folder set to `tmp_path`."""
+    path = tmp_path / "service.env"
+    path.write_text(f"MAILBOT_DATABASE_URL={database_url}\nMAILBOT_ADDRESS=it@committee.example\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return path
+
+
+def run_report(env_file: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["--env-file", str(env_file), "report", *args])
+    return code, capsys.readouterr().err
+
+
+def assert_one_line(err: str) -> None:
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_report_output_missing_folder(env_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "nonexistent" / "dir" / "r.xlsx"
+    code, err = run_report(env_file, capsys, "tickets", "--output", str(target))
+    assert code == 2
+    assert_one_line(err)
+    assert f"«{target.parent}»" in err
+    assert "не существует" in err
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_report_csv_onto_file(env_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "dec.html"
+    target.write_text("an earlier report", encoding="utf-8")
+    code, err = run_report(env_file, capsys, "tickets", "--format", "csv", "--output", str(target))
+    assert code == 2
+    assert_one_line(err)
+    assert f"«{target}» — это файл" in err
+    assert "папку" in err
+    assert target.read_text(encoding="utf-8") == "an earlier report"
+
+
+def test_report_html_onto_folder(env_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "dec-csv"
+    target.mkdir()
+    code, err = run_report(env_file, capsys, "survey", "--year", "2026", "--format", "html", "--output", str(target))
+    assert code == 2
+    assert_one_line(err)
+    assert f"«{target}» — это папка" in err
+    assert "имя файла" in err
+    assert list(target.iterdir()) == []
+
+
+def test_report_unknown_extension(env_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run_report(env_file, capsys, "tickets", "--output", "x.txt")
+    assert code == 2
+    assert_one_line(err)
+    assert "«x.txt»" in err
+    assert ".xlsx" in err
+    assert ".html" in err
+    assert "--format csv" in err
+    assert not (tmp_path / "x.txt").exists()
+
+    # Given explicitly, the format keeps the name as written.
+    code, err = run_report(env_file, capsys, "tickets", "--format", "xlsx", "--output", "x.txt")
+    assert code == 0, err
+    with (tmp_path / "x.txt").open("rb") as handle:
+        assert openpyxl.load_workbook(handle).sheetnames[0] == "Сводка"
+    assert not [path for path in tmp_path.iterdir() if path.name.endswith(".tmp")]
+
+
+def test_report_csv_folder_written(env_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run_report(env_file, capsys, "tickets", "--format", "csv", "--output", "dec")
+    assert code == 0, err
+    assert sorted(path.name for path in (tmp_path / "dec").iterdir()) == [
+        "by-assignee.csv", "by-channel.csv", "by-process.csv", "summary.csv"]
+    assert not [path for path in tmp_path.iterdir() if path.name.endswith(".tmp")]
+
+
+def test_ticket_empty_period(session_factory: sessionmaker[Session], tmp_path: Path) -> None:
+    with session_factory() as session:
+        report = build_ticket_report(session, FIRST_DAY, LAST_DAY, now=NOW, tz=MSK)
+    assert report.total.received == 0
+
+    page = render_ticket_html(report)
+    assert "<svg" not in page
+    assert page.count("За период обращений нет") == 2
+
+    path = tmp_path / "empty.xlsx"
+    write_ticket_xlsx(report, path)
+    workbook = openpyxl.load_workbook(path)
+    assert all(len(sheet._charts) == 0 for sheet in workbook.worksheets)
+
+
+def test_survey_html_groups_texts(session_factory: sessionmaker[Session]) -> None:
+    texts = ["Нет доступа к базе ответов", " нет  доступа к базе ОТВЕТОВ", "Нет доступа к базе ответов",
+             "Долго чинят", ""]
+    with session_factory.begin() as session:
+        campaign = SurveyCampaign(year=2026, origin="import", started_at=datetime.datetime(2026, 11, 1, tzinfo=MSK))
+        session.add(campaign)
+        session.flush()
+        for text in texts:
+            answers = {"q2": {"consulting": {"text": text, "not_engaged": False}}, "q5": text}
+            session.add(SurveyResponse(campaign_id=campaign.id, submitted_on=datetime.date(2026, 11, 20),
+                                       answers=answers))
+    with session_factory() as session:
+        report = build_survey_report(session, 2026)
+
+    page = render_survey_html(report)
+    # Q2 row and Q5 each list the repeated text once, with its count.
+    assert page.count("<li>Нет доступа к базе ответов <span class=\"count\">(3)</span></li>") == 2
+    assert page.count("доступа к базе") == 2
+    assert page.count("<li>Долго чинят</li>") == 2
+    assert list(report.current.q5) == [text.strip() for text in texts if text.strip()]

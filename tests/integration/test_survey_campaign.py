@@ -33,6 +33,7 @@ from mailbot.db.models import (
     utcnow,
 )
 from mailbot.demo.servers import SmtpSink
+from mailbot.errors import ConfigurationError
 from mailbot.demo.smtp_sink import ReceivedMail
 from mailbot.outbound.outbox import deliver_due_sync
 from mailbot.scheduler.survey_jobs import survey_pass
@@ -180,7 +181,7 @@ def move_invitations_back(application: Application, days: int, *, addresses: lis
 def mark_answered(application: Application, address: str) -> None:
     with application.session_factory.begin() as session:
         row = session.scalars(select(SurveyInvitation).where(SurveyInvitation.address == address)).one()
-        row.answered_on = datetime.date.today()
+        row.answered = True
 
 
 def test_start_invites_each_client_once(application: Application, settings: Settings, smtp_sink: SmtpSink) -> None:
@@ -501,3 +502,176 @@ def test_start_command_reports_unsent_mail(
     with application.session_factory() as session:
         states = list(session.scalars(select(OutboxMessage.state).where(OutboxMessage.kind == "survey_invitation")))
     assert states == [OutboxState.PENDING] * len(CLIENTS)
+
+
+def without_line(env_file: Path, name: str) -> Path:
+    lines = env_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    env_file.write_text("".join(line for line in lines if not line.startswith(f"{name}=")), encoding="utf-8")
+    return env_file
+
+
+def campaign_count(application: Application) -> int:
+    with application.session_factory() as session:
+        return len(session.scalars(select(SurveyCampaign)).all())
+
+
+@pytest.mark.parametrize("command", [["start"], ["start", "--dry-run"], ["start", "--add"], ["remind"]])
+def test_mail_commands_need_sender_address(
+    application: Application,
+    env_file: Path,
+    smtp_sink: SmtpSink,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    without_line(env_file, "MAILBOT_ADDRESS")
+
+    year = ["--year", str(YEAR)] if command[0] == "start" else []
+    code, out, err = run_cli(capsys, env_file, *command, *year)
+
+    assert code == 2
+    assert "MAILBOT_ADDRESS" in err
+    assert out == ""
+    assert campaign_count(application) == 0
+    assert smtp_sink.messages == []
+
+
+def test_start_without_sender_creates_nothing(application: Application, settings: Settings) -> None:
+    unsigned = settings.model_copy(update={"address": ""})
+
+    with pytest.raises(ConfigurationError, match="MAILBOT_ADDRESS"):
+        start_campaign(application.session_factory, unsigned, year=YEAR, until=None, employees=None, today=datetime.date.today())
+
+    assert campaign_count(application) == 0
+    with application.session_factory() as session:
+        assert session.scalars(select(OutboxMessage)).all() == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["start", "--year", str(YEAR)],
+        ["start", "--year", str(YEAR), "--dry-run"],
+        ["remind"],
+        ["close", "--year", str(YEAR)],
+        ["status", "--year", str(YEAR)],
+        ["import", "--year", "2025", "results.csv"],
+    ],
+)
+def test_survey_commands_need_existing_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    missing = tmp_path / "elsewhere" / "mailbot.sqlite3"
+    missing.parent.mkdir()
+    (tmp_path / "results.csv").write_text("q1\n", encoding="utf-8")
+    env_file = tmp_path / "wrong-folder.env"
+    env_file.write_text(
+        f"MAILBOT_DATABASE_URL=sqlite:///{missing}\nMAILBOT_STORAGE_DIR={tmp_path / 'storage'}\n"
+        f"MAILBOT_ADDRESS={IT_ADDRESS}\n",
+        encoding="utf-8",
+    )
+    command = [str(tmp_path / part) if part == "results.csv" else part for part in command]
+
+    code, out, err = run_cli(capsys, env_file, *command)
+
+    assert code == 2
+    assert f"База данных «{missing}» не найдена" in err
+    assert "mailbot db upgrade" in err
+    assert out == ""
+    assert not missing.exists()
+
+
+def write_results(path: Path, rows: int) -> None:
+    header = "q1;" + ";".join(f"q3.{key}" for key in ("hardware", "software", "maintenance", "document_flow", "hr_portal", "forms", "reports", "internet", "other_bodies"))
+    path.write_text(header + "\n" + f"Скорее удовлетворен{';Скорее удовлетворен' * 9}\n" * rows, encoding="utf-8")
+
+
+def test_import_replace_command(
+    application: Application, env_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = tmp_path / "2025.csv"
+    write_results(results, 1)
+    assert run_cli(capsys, env_file, "import", "--year", "2025", str(results))[0] == 0
+
+    code, out, err = run_cli(capsys, env_file, "import", "--year", "2025", str(results))
+    assert code == 1
+    assert "Результаты за 2025 год уже загружены" in err
+    assert "--replace" in err
+    assert "новый опрос" not in err
+
+    write_results(results, 3)
+    code, out, err = run_cli(capsys, env_file, "import", "--year", "2025", "--replace", str(results))
+    assert code == 0, err
+    assert "Результаты за 2025 год заменены, загружено: 3 анкеты." in out
+    code, out, err = run_cli(capsys, env_file, "status", "--year", "2025")
+    assert "результаты загружены из файла, 3 анкеты" in out
+    assert campaign_count(application) == 1
+
+
+def test_import_replace_keeps_old_on_error(
+    application: Application, env_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = tmp_path / "2025.csv"
+    write_results(results, 2)
+    assert run_cli(capsys, env_file, "import", "--year", "2025", str(results))[0] == 0
+
+    results.write_text(results.read_text(encoding="utf-8") + "непонятно" + ";" * 9 + "\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, env_file, "import", "--year", "2025", "--replace", str(results))
+
+    assert code == 1
+    assert "не загружается ни одна анкета" in err
+    code, out, err = run_cli(capsys, env_file, "status", "--year", "2025")
+    assert "результаты загружены из файла, 2 анкеты" in out
+
+
+def test_import_refused_for_run_campaign(
+    application: Application, env_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, env_file, "start", "--year", str(YEAR))[0] == 0
+    results = tmp_path / "results.csv"
+    write_results(results, 1)
+
+    for replace in ([], ["--replace"]):
+        code, out, err = run_cli(capsys, env_file, "import", "--year", str(YEAR), *replace, str(results))
+        assert code == 1
+        assert f"За {YEAR} год опрос проводила ИТ-служба" in err
+        assert "--add" not in err
+
+
+def test_import_replace_needs_earlier_import(
+    application: Application, env_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = tmp_path / "results.csv"
+    write_results(results, 1)
+
+    code, out, err = run_cli(capsys, env_file, "import", "--year", "2024", "--replace", str(results))
+
+    assert code == 1
+    assert "Результаты за 2024 год ещё не загружались" in err
+    assert campaign_count(application) == 0
+
+
+def test_import_missing_file_in_russian(
+    application: Application, env_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "нет.csv"
+
+    code, out, err = run_cli(capsys, env_file, "import", "--year", "2025", str(missing))
+
+    assert code == 1
+    assert f"Не удалось прочитать файл «{missing}»: файл или папка не найдены." in err
+    assert "No such file" not in err
+
+
+def test_status_of_past_year_suggests_import(
+    application: Application, env_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(capsys, env_file, "status", "--year", "1999")
+
+    assert code == 1
+    assert "mailbot survey import --year 1999" in err
+    assert "survey start" not in err
+
+    next_year = datetime.date.today().year + 1
+    code, out, err = run_cli(capsys, env_file, "status", "--year", str(next_year))
+    assert code == 1
+    assert f"mailbot survey start --year {next_year}" in err

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import email
+import email.policy
 import html
 import logging
 import os
@@ -18,8 +20,17 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from mailbot.app import open_database
 from mailbot.config import load_settings
-from mailbot.db.models import SurveyResponse, ThreadEntry, Ticket, TicketFeedback
+from mailbot.db.models import (
+    OutboxMessage,
+    SurveyInvitation,
+    SurveyResponse,
+    ThreadEntry,
+    Ticket,
+    TicketFeedback,
+    TicketStatus,
+)
 from mailbot.demo.servers import EmbeddedImapServer, SmtpSink
 from mailbot.signing import InvitationToken, sign_invitation
 from mailbot.survey import form
@@ -31,9 +42,9 @@ from tests.web_fixtures import (
     add_campaign,
     add_invitation,
     add_ticket,
-    answered_on,
     complete_form,
     expected_answers,
+    is_answered,
     response_count,
     stored_responses,
     web_site,
@@ -88,7 +99,30 @@ def test_valid_answers_stored_once(web_site: WebSite) -> None:
     assert len(responses) == 1
     assert responses[0].answers == expected_answers()
     assert responses[0].submitted_on == web_site.today()
-    assert answered_on(web_site, token) == web_site.today()
+    assert is_answered(web_site, token)
+
+
+def invitation_row(site: WebSite, token: InvitationToken) -> dict[str, object]:
+    with site.session_factory() as session:
+        row = session.execute(select(SurveyInvitation.__table__).where(SurveyInvitation.id == token.invitation_id)).one()
+        return dict(row._mapping)
+
+
+def test_submit_records_no_answer_time(web_site: WebSite) -> None:
+    token = open_invitation(web_site)
+    before = invitation_row(web_site, token)
+
+    post(web_site.survey_url(token), complete_form())
+
+    after = invitation_row(web_site, token)
+    assert before["answered"] is False
+    assert after["answered"] is True
+    assert {key: value for key, value in after.items() if key != "answered"} == {
+        key: value for key, value in before.items() if key != "answered"
+    }
+    date_columns = {key for key, value in after.items() if isinstance(value, datetime.date)}
+    # Both are set when the link is sent, never when the answer arrives.
+    assert date_columns <= {"invited_at", "last_reminded_at"}
 
 
 def test_response_row_has_no_invitation_link() -> None:
@@ -157,8 +191,8 @@ REFUSED_CASES = {
     "other_key": (404, "Ссылка недействительна"),
     "outdated_secret": (410, "Ссылка устарела"),
     "unknown_invitation": (404, "Ссылка недействительна"),
-    "closed_campaign": (410, "Опрос завершен"),
-    "past_until": (410, "Опрос завершен"),
+    "closed_campaign": (410, "Опрос завершён"),
+    "past_until": (410, "Опрос завершён"),
 }
 
 
@@ -197,7 +231,7 @@ def test_refused_link_stores_nothing(web_site: WebSite, case: str, tmp_path: Pat
     assert heading in submitted.text
     assert "ответы не сохранены" in submitted.text
     assert response_count(web_site) == 0
-    assert answered_on(web_site, token) is None
+    assert not is_answered(web_site, token)
 
 
 def test_until_today_still_accepted(web_site: WebSite) -> None:
@@ -229,7 +263,7 @@ def test_invalid_form_keeps_typed_text(web_site: WebSite) -> None:
     assert "Вопрос 1</a>. Выберите один из ответов." in page.text
     assert "Вопрос 3, «Кадровый портал»</a>. Выберите один из ответов." in page.text
     assert response_count(web_site) == 0
-    assert answered_on(web_site, token) is None
+    assert not is_answered(web_site, token)
 
 
 @pytest.mark.parametrize(
@@ -327,6 +361,82 @@ def test_rating_form_stores_comment(web_site: WebSite) -> None:
     stored = feedback(web_site, "IT-2026-00042")
     assert stored is not None
     assert (stored.rating, stored.comment) == (5, "Быстро <и> вежливо")
+
+
+ASSIGNEE = "petrov@committee.example"
+
+
+def answered_ticket(site: WebSite, number: str) -> None:
+    """Add a ticket that was answered and closed, with an assignee to notify."""
+    add_ticket(site, number)
+    with site.session_factory.begin() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == number)).one()
+        ticket.assignee = ASSIGNEE
+        ticket.status = TicketStatus.CLOSED
+
+
+def low_rating_notices(site: WebSite) -> list[OutboxMessage]:
+    with site.session_factory() as session:
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff_low_rating")))
+
+
+def mail_text(row: OutboxMessage) -> str:
+    message = email.message_from_bytes(row.raw, policy=email.policy.default)
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+def test_rating_page_explains_reopening(web_site: WebSite) -> None:
+    add_ticket(web_site, "IT-2026-00042")
+
+    page = httpx.get(web_site.rating_url("IT-2026-00042", 2))
+
+    hint = "Если вопрос не решён, ответьте на письмо с ответом ИТ-службы — обращение откроется снова."
+    assert hint in html.unescape(page.text)
+
+
+def test_low_rating_comment_notifies_staff(web_site: WebSite) -> None:
+    answered_ticket(web_site, "IT-2026-00042")
+    httpx.get(web_site.rating_url("IT-2026-00042", 1))
+    assert low_rating_notices(web_site) == []
+
+    page = post(web_site.rating_url("IT-2026-00042", 1), {"rating": "1", "comment": "проблема не решена"})
+
+    assert page.status_code == 200
+    notices = low_rating_notices(web_site)
+    assert len(notices) == 1
+    assert notices[0].recipients == [ASSIGNEE]
+    assert notices[0].envelope_from == web_site.settings.address
+    text = mail_text(notices[0])
+    assert "IT-2026-00042" in text
+    assert "1 из 5" in text
+    assert "проблема не решена" in text
+    assert "http" not in text
+    with web_site.session_factory() as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.number == "IT-2026-00042")).one()
+        assert ticket.status == TicketStatus.CLOSED
+
+
+def test_low_rating_form_resent_notifies_once(web_site: WebSite) -> None:
+    answered_ticket(web_site, "IT-2026-00042")
+    posted = {"rating": "2", "comment": "проблема не решена"}
+
+    post(web_site.rating_url("IT-2026-00042", 2), posted)
+    post(web_site.rating_url("IT-2026-00042", 2), posted)
+
+    assert len(low_rating_notices(web_site)) == 1
+
+
+@pytest.mark.parametrize("posted", [{"rating": "3", "comment": "проблема не решена"}, {"rating": "2", "comment": ""}])
+def test_rating_without_complaint_no_notice(web_site: WebSite, posted: dict[str, str]) -> None:
+    answered_ticket(web_site, "IT-2026-00042")
+
+    page = post(web_site.rating_url("IT-2026-00042", 3), posted)
+
+    assert page.status_code == 200
+    assert feedback(web_site, "IT-2026-00042") is not None
+    assert low_rating_notices(web_site) == []
 
 
 def test_rating_form_without_rating_rejected(web_site: WebSite) -> None:
@@ -480,10 +590,20 @@ def test_daemon_serves_and_stops_pages(database_url: str, tmp_path: Path) -> Non
 # --- `mailbot web` -------------------------------------------------------------
 
 
-def web_command(tmp_path: Path, database_url: str, *arguments: str) -> subprocess.Popen[str]:
+def create_schema(tmp_path: Path, database_url: str) -> None:
+    """Create the schema as «mailbot db upgrade» would, since `mailbot web` creates no database."""
+    settings = load_settings(NO_ENV_FILE, storage_dir=tmp_path / "storage", database_url=database_url)
+    open_database(settings).dispose()
+
+
+def web_command(
+    tmp_path: Path, database_url: str, *arguments: str, log_format: str = "text"
+) -> subprocess.Popen[str]:
     env_file = tmp_path / "service.env"
     env_file.write_text(
-        f"MAILBOT_DATABASE_URL={database_url}\nMAILBOT_STORAGE_DIR={tmp_path / 'storage'}\n", encoding="utf-8"
+        f"MAILBOT_DATABASE_URL={database_url}\nMAILBOT_STORAGE_DIR={tmp_path / 'storage'}\n"
+        f"MAILBOT_LOG_LEVEL=INFO\nMAILBOT_LOG_FORMAT={log_format}\n",
+        encoding="utf-8",
     )
     environment = {key: value for key, value in os.environ.items() if not key.startswith("MAILBOT_")}
     environment["PYTHONPATH"] = str(REPOSITORY)
@@ -493,27 +613,63 @@ def web_command(tmp_path: Path, database_url: str, *arguments: str) -> subproces
     )
 
 
-def test_web_command_serves_until_sigterm(database_url: str, tmp_path: Path) -> None:
+def serve_until_sigterm(tmp_path: Path, database_url: str, log_format: str) -> tuple[str, str, int, str]:
+    """Run `mailbot web`, fetch /healthz, stop it; return its first line, the health text, exit code and log."""
     port = free_port()
-    process = web_command(tmp_path, database_url, "--host", "127.0.0.1", "--port", str(port))
+    process = web_command(tmp_path, database_url, "--host", "127.0.0.1", "--port", str(port), log_format=log_format)
     try:
         assert process.stdout is not None
         first_line = process.stdout.readline()
         health = wait_for_health(f"http://127.0.0.1:{port}/healthz")
         process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=20)
+        _, log = process.communicate(timeout=20)
     finally:
         process.kill()
         process.wait()
+    expected = f"Страницы анкеты и оценок открыты по адресу http://127.0.0.1:{port} (остановка: Ctrl+C)."
+    assert first_line.strip() == expected
+    return first_line, health.text, process.returncode, log
 
-    assert first_line.strip() == (
-        f"Страницы анкеты и оценок открыты по адресу http://127.0.0.1:{port} (остановка: Ctrl+C)."
-    )
-    assert health.text == "ok"
+
+def test_web_command_serves_until_sigterm(database_url: str, tmp_path: Path) -> None:
+    create_schema(tmp_path, database_url)
+
+    _, health, code, _ = serve_until_sigterm(tmp_path, database_url, "text")
+
+    assert health == "ok"
     assert code == 0
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_web_command_log_has_no_colour_codes(database_url: str, tmp_path: Path, log_format: str) -> None:
+    create_schema(tmp_path, database_url)
+
+    _, _, code, log = serve_until_sigterm(tmp_path, database_url, log_format)
+
+    assert code == 0
+    assert "Started server process" in log
+    assert "color_message" not in log
+    assert "\x1b[" not in log
+    assert "\\u001b[" not in log
+
+
+def test_web_command_without_database(tmp_path: Path) -> None:
+    missing = tmp_path / "elsewhere" / "mailbot.sqlite3"
+    missing.parent.mkdir()
+
+    process = web_command(tmp_path, f"sqlite:///{missing}", "--host", "127.0.0.1", "--port", str(free_port()))
+    stdout, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 2
+    assert f"База данных «{missing}» не найдена" in stderr
+    assert "mailbot db upgrade" in stderr
+    assert stdout == ""
+    assert not missing.exists()
+    assert not (tmp_path / "storage" / "secret.key").exists()
+
+
 def test_web_command_port_in_use(database_url: str, tmp_path: Path) -> None:
+    create_schema(tmp_path, database_url)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -522,5 +678,6 @@ def test_web_command_port_in_use(database_url: str, tmp_path: Path) -> None:
         stdout, stderr = process.communicate(timeout=60)
 
     assert process.returncode == 2
-    assert f"Не удалось открыть адрес http://127.0.0.1:{port}" in stderr
+    assert f"Не удалось открыть адрес http://127.0.0.1:{port}: адрес уже занят другой программой." in stderr
+    assert "Address already in use" not in stderr
     assert stdout == ""

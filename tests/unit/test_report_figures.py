@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import errno
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from mailbot.reports.csv_out import format_csv_cell
 from mailbot.reports.html import format_cell
 from mailbot.reports.period import is_whole_month, parse_day, previous_month, resolve_period
 from mailbot.reports.survey import OptionCount, Q3Row, _count_options, change, percent
-from mailbot.reports.tables import Percent, on_time_share
+from mailbot.reports.output import write_file, write_folder
+from mailbot.reports.tables import Percent, group_texts, on_time_share
 from mailbot.reports.tickets import Figures
 from mailbot.survey import form
 
@@ -78,13 +80,76 @@ def test_whole_month_names_file() -> None:
 def test_output_format_choice() -> None:
     assert output_format(None, None) == "xlsx"
     assert output_format(None, Path("x.HTML")) == "html"
-    assert output_format(None, Path("folder")) == "xlsx"
+    assert output_format(None, Path("x.htm")) == "html"
+    assert output_format(None, Path("dir.v2/x.xlsx")) == "xlsx"
     assert output_format("csv", Path("folder")) == "csv"
     assert output_format("html", Path("x.xlsx")) == "html"
     with pytest.raises(ConfigurationError, match="папка"):
         output_format("csv", Path("x.csv"))
     with pytest.raises(ConfigurationError, match="--format csv"):
         output_format(None, Path("x.csv"))
+
+
+@pytest.mark.parametrize("name", ["x.txt", "report.pdf", "folder", "otchet.xls"])
+def test_output_format_unknown_suffix(name: str) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        output_format(None, Path(name))
+    message = str(raised.value)
+    assert f"«{name}»" in message
+    assert ".xlsx" in message
+    assert ".html" in message
+    assert "--format csv" in message
+
+
+def test_output_format_explicit_keeps_name() -> None:
+    # With --format the name is the user's choice, whatever its extension.
+    assert output_format("xlsx", Path("x.txt")) == "xlsx"
+    assert output_format("html", Path("report")) == "html"
+    assert output_format("csv", Path("x.txt")) == "csv"
+
+
+def test_write_file_failure_keeps_old(tmp_path: Path) -> None:
+    target = tmp_path / "r.html"
+    target.write_text("old report", encoding="utf-8")
+
+    def fail_halfway(path: Path) -> None:
+        path.write_text("half a rep", encoding="utf-8")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError):
+        write_file(target, fail_halfway)
+    assert target.read_text(encoding="utf-8") == "old report"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["r.html"]
+
+    write_file(target, lambda path: path.write_text("new report", encoding="utf-8"))
+    assert target.read_text(encoding="utf-8") == "new report"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["r.html"]
+
+
+def test_write_folder_failure_leaves_none(tmp_path: Path) -> None:
+    folder = tmp_path / "csv"
+
+    def fail_after_one(path: Path) -> None:
+        (path / "summary.csv").write_text("a;b", encoding="utf-8")
+        raise OSError(errno.EACCES, "Permission denied")
+
+    with pytest.raises(OSError):
+        write_folder(folder, fail_after_one)
+    assert list(tmp_path.iterdir()) == []
+
+    write_folder(folder, lambda path: (path / "summary.csv").write_text("new", encoding="utf-8"))
+    (folder / "mine.txt").write_text("keep", encoding="utf-8")
+    write_folder(folder, lambda path: (path / "summary.csv").write_text("newer", encoding="utf-8"))
+    assert (folder / "summary.csv").read_text(encoding="utf-8") == "newer"
+    assert (folder / "mine.txt").read_text(encoding="utf-8") == "keep"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["csv"]
+
+
+def test_group_texts_merges_case_spacing() -> None:
+    texts = ["Нет доступа к базе ответов", "Медленно", "нет  доступа к базе ОТВЕТОВ", "Нет доступа к базе ответов ",
+             "Медленно", "Другое"]
+    assert group_texts(texts) == (("Нет доступа к базе ответов", 3), ("Медленно", 2), ("Другое", 1))
+    assert group_texts([]) == ()
 
 
 def test_percent_zero_total() -> None:

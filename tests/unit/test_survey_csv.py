@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from pathlib import Path
 
 import pytest
 
 from mailbot.config import Settings, load_settings
 from mailbot.survey.csvfile import CsvFileError, decode_csv, detect_delimiter, parse_csv
+from mailbot.survey.os_errors import OS_ERROR_REASONS_RU, os_error_ru
 from mailbot.survey.recipients import read_employees
 
 NO_ENV_FILE = Path("/nonexistent/service.env")
@@ -134,3 +138,26 @@ def test_read_employees_without_domain_limit(tmp_path: Path) -> None:
     employees = read_employees(path, settings)
     assert employees.problems == []
     assert [person.address for person in employees.invitees] == ["friend@gmail.com"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [errno.ENOENT, errno.EACCES, errno.EISDIR, errno.ENOTDIR, errno.ENOSPC, errno.EADDRINUSE, errno.EADDRNOTAVAIL],
+)
+def test_os_error_reason_russian(code: int) -> None:
+    reason = os_error_ru(OSError(code, os.strerror(code)))
+
+    assert reason == OS_ERROR_REASONS_RU[code]
+    assert not re.search("[A-Za-z]", reason)
+
+
+def test_os_error_reason_unmapped_named() -> None:
+    assert os_error_ru(OSError(errno.ENOMEM, "Cannot allocate memory")) == "ошибка операционной системы (ENOMEM)"
+    assert os_error_ru(OSError("no errno")) == "ошибка операционной системы (без кода)"
+
+
+def test_employee_list_directory_in_russian(settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(CsvFileError) as raised:
+        read_employees(tmp_path, settings)
+
+    assert str(raised.value) == f"Не удалось прочитать файл «{tmp_path}»: указана папка, а нужен файл."

@@ -91,12 +91,21 @@ def test_bad_values_are_reported_by_line() -> None:
 
 
 def test_header_problems() -> None:
-    columns = [column for column in COLUMNS if column != "q3.forms"] + ["q3.hardwar", "Q1"]
+    columns = [column for column in COLUMNS if column != "q3.forms"] + ["q3.hardwar", "Q1", "q6"]
     check = check_table(parse_csv(csv_bytes([satisfied_row()], columns=columns)))
     assert check.answers == []
     assert "строка 1: столбец «q1» указан дважды" in check.problems
-    assert any(problem.startswith("строка 1: неизвестный столбец «q3.hardwar»") for problem in check.problems)
+    assert "строка 1: неизвестный столбец «q3.hardwar»" in check.problems
+    assert "строка 1: неизвестный столбец «q6»" in check.problems
     assert "строка 1: нет обязательного столбца «q3.forms»" in check.problems
+
+
+def test_allowed_columns_listed_once() -> None:
+    columns = COLUMNS + ["q3.hardwar", "q6", "q7"]
+    check = check_table(parse_csv(csv_bytes([satisfied_row()], columns=columns)))
+    listings = [problem for problem in check.problems if "допустимые столбцы" in problem]
+    assert listings == [f"строка 1: допустимые столбцы: {', '.join(COLUMNS)}"]
+    assert len(COLUMNS) == 35
 
 
 def test_optional_columns_may_be_absent() -> None:
@@ -157,6 +166,24 @@ def test_import_rejects_year_twice(application: Application, tmp_path: Path) -> 
     path = tmp_path / "2025.csv"
     path.write_bytes(csv_bytes([satisfied_row()]))
     import_results(application.session_factory, path, year=2025, submitted_on=datetime.date(2025, 12, 31))
-    with pytest.raises(SurveyError, match="За 2025 год уже загружены результаты"):
+    with pytest.raises(SurveyError, match="Результаты за 2025 год уже загружены.*--replace"):
         import_results(application.session_factory, path, year=2025, submitted_on=datetime.date(2025, 12, 31))
     assert counts(application) == (1, 1)
+
+
+def test_import_replace_swaps_responses(application: Application, tmp_path: Path) -> None:
+    path = tmp_path / "2025.csv"
+    path.write_bytes(csv_bytes([satisfied_row()]))
+    import_results(application.session_factory, path, year=2025, submitted_on=datetime.date(2025, 12, 31))
+
+    path.write_bytes(csv_bytes([satisfied_row(q1="hard_to_say"), satisfied_row(q1="rather_dissatisfied")]))
+    check = import_results(
+        application.session_factory, path, year=2025, submitted_on=datetime.date(2025, 12, 1), replace=True
+    )
+
+    assert check.problems == []
+    assert counts(application) == (1, 2)
+    with application.session_factory() as session:
+        responses = list(session.scalars(select(SurveyResponse).order_by(SurveyResponse.id)))
+    assert [response.answers["q1"] for response in responses] == ["hard_to_say", "rather_dissatisfied"]
+    assert {response.submitted_on for response in responses} == {datetime.date(2025, 12, 1)}

@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("invited_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reminders_sent", sa.Integer(), nullable=False),
         sa.Column("last_reminded_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("answered_on", sa.Date(), nullable=True),
+        sa.Column("answered", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("campaign_id", "address", name="uq_survey_invitation"),
         sa.UniqueConstraint("secret_sha256"),
