@@ -70,8 +70,9 @@ def demo_settings(
         "staff": STAFF_ADDRESS,
         "storage_dir": storage_dir,
         "database_url": database_url or f"sqlite:///{storage_dir / DATABASE_NAME}",
-        # NOTE: in some runs the daemon noticed mail appended during its cycle only at the next poll,
-        # not through IDLE, so the demo stalled for a whole poll interval. 5 s bounds that wait.
+        # NOTE: pymap reports mail appended before IDLE began only when IDLE
+        # ends (dovecot reports it at once), so mail that lands during a
+        # cycle waits for the next poll. 5 s bounds that wait in the demo.
         "poll_seconds": 5,
         "outbox_seconds": 2,
         "web_enabled": True,
