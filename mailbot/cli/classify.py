@@ -23,6 +23,7 @@ from mailbot.classify.corpus import CorpusError, LabelledItem, process_of, read_
 from mailbot.classify.model import Classification
 from mailbot.classify.model_file import DEFAULT_MODEL_PATH, ModelFileError
 from mailbot.errors import MailbotError
+from mailbot.os_errors import os_error_ru
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "classify" / "data"
 DEFAULT_CORPORA = (DATA_DIR / "corpus.jsonl", DATA_DIR / "corpus-extra.jsonl")
@@ -155,7 +156,7 @@ def handle_explain(args: argparse.Namespace) -> int:
     try:
         raw = args.file.read_bytes()
     except OSError as error:
-        raise MailbotError(TEXT_RU["read_error"].format(path=args.file, error=error.strerror)) from error
+        raise MailbotError(TEXT_RU["read_error"].format(path=args.file, error=os_error_ru(error))) from error
     parsed = parse_message(raw)
     result = _load(args.model).classify(parsed.subject, parsed.reply_text)
     print(format_explanation(parsed.subject, result, DEFAULT_THRESHOLD))
@@ -223,7 +224,7 @@ def _read_items(paths: list[Path]) -> list[LabelledItem]:
     try:
         return read_many(paths)
     except OSError as error:
-        raise MailbotError(TEXT_RU["read_error"].format(path=error.filename, error=error.strerror)) from error
+        raise MailbotError(TEXT_RU["read_error"].format(path=error.filename, error=os_error_ru(error))) from error
     except CorpusError as error:
         raise MailbotError(TEXT_RU["corpus_error"].format(error=error)) from error
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
 
 from mailbot.app import open_database
 from mailbot.cli.common import settings_from
 from mailbot.cli.russian import count_of
+from mailbot.config import Settings
 from mailbot.db.engine import create_session_factory
 from mailbot.db.models import utcnow
 from mailbot.errors import ConfigurationError
@@ -21,9 +23,20 @@ from mailbot.reports.period import is_whole_month, resolve_period
 from mailbot.reports.survey import SurveyReport, build_survey_report
 from mailbot.reports.tables import russian_decimal
 from mailbot.reports.tickets import TicketReport, build_ticket_report
-from mailbot.survey.os_errors import os_error_ru
+from mailbot.os_errors import os_error_ru
 
 FORMATS = ("xlsx", "html", "csv")
+TICKET_WRITERS: dict[str, Callable[[TicketReport, Path], object]] = {
+    "xlsx": xlsx.write_ticket_xlsx,
+    "html": html.write_ticket_html,
+    "csv": csv_out.write_ticket_csv,
+}
+SURVEY_WRITERS: dict[str, Callable[[SurveyReport, Path], object]] = {
+    "xlsx": xlsx.write_survey_xlsx,
+    "html": html.write_survey_html,
+    "csv": csv_out.write_survey_csv,
+}
+_Report = TypeVar("_Report")
 
 TICKETS_DESCRIPTION = """\
 Отчёт об обращениях, поступивших за период: число по процессам и каналам,
@@ -100,38 +113,33 @@ def handle_tickets(args: argparse.Namespace) -> int:
     path = args.output or default_name(ticket_report_stem(first_day, last_day), format_name)
     output.check_output(format_name, path)
 
-    engine = open_database(settings, migrate_fresh=False)
-    try:
-        with create_session_factory(engine)() as session:
-            report = build_ticket_report(session, first_day, last_day, now=now, tz=settings.tz)
-    finally:
-        engine.dispose()
+    report = _read_report(settings, lambda session: build_ticket_report(
+        session, first_day, last_day, now=now, tz=settings.tz
+    ))
 
-    _write_tickets(report, format_name, path)
+    _write_report(report, TICKET_WRITERS[format_name], format_name, path)
     print(describe_ticket_report(report))
     print(f"Отчёт записан: {path}")
     return 0
 
 
-def _write_tickets(report: TicketReport, format_name: str, path: Path) -> None:
-    with _write_errors(path):
-        _write_ticket_format(report, format_name, path)
-
-
-def _write_ticket_format(report: TicketReport, format_name: str, path: Path) -> None:
-    if format_name == "xlsx":
-        output.write_file(path, lambda temporary: xlsx.write_ticket_xlsx(report, temporary))
-    elif format_name == "html":
-        output.write_file(path, lambda temporary: html.write_ticket_html(report, temporary))
-    else:
-        output.write_folder(path, lambda temporary: csv_out.write_ticket_csv(report, temporary))
-
-
-@contextlib.contextmanager
-def _write_errors(path: Path) -> Iterator[None]:
-    """Turn an OSError of writing the report into one Russian line naming the path."""
+def _read_report(settings: Settings, build: Callable[[Session], _Report]) -> _Report:
+    """Build a report from the existing database, which it never creates."""
+    engine = open_database(settings, migrate_fresh=False)
     try:
-        yield
+        with create_session_factory(engine)() as session:
+            return build(session)
+    finally:
+        engine.dispose()
+
+
+def _write_report(report: _Report, write: Callable[[_Report, Path], object], format_name: str, path: Path) -> None:
+    """Write `report` under a temporary name and move it into place; an OSError becomes one Russian line."""
+    try:
+        if format_name == "csv":
+            output.write_folder(path, lambda temporary: write(report, temporary))
+        else:
+            output.write_file(path, lambda temporary: write(report, temporary))
     except OSError as error:
         raise ConfigurationError(
             f"Не удалось записать отчёт «{path}»: {os_error_ru(error)}. Укажите в --output другой путь."
@@ -162,32 +170,15 @@ def handle_survey(args: argparse.Namespace) -> int:
     path = args.output or default_name(survey_report_stem(args.year, args.compare), format_name)
     output.check_output(format_name, path)
 
-    engine = open_database(settings, migrate_fresh=False)
-    try:
-        with create_session_factory(engine)() as session:
-            current_year = utcnow().astimezone(settings.tz).year
-            report = build_survey_report(session, args.year, args.compare, current_year=current_year)
-    finally:
-        engine.dispose()
+    current_year = utcnow().astimezone(settings.tz).year
+    report = _read_report(settings, lambda session: build_survey_report(
+        session, args.year, args.compare, current_year=current_year
+    ))
 
-    _write_survey(report, format_name, path)
+    _write_report(report, SURVEY_WRITERS[format_name], format_name, path)
     print(describe_survey_report(report))
     print(f"Отчёт записан: {path}")
     return 0
-
-
-def _write_survey(report: SurveyReport, format_name: str, path: Path) -> None:
-    with _write_errors(path):
-        _write_survey_format(report, format_name, path)
-
-
-def _write_survey_format(report: SurveyReport, format_name: str, path: Path) -> None:
-    if format_name == "xlsx":
-        output.write_file(path, lambda temporary: xlsx.write_survey_xlsx(report, temporary))
-    elif format_name == "html":
-        output.write_file(path, lambda temporary: html.write_survey_html(report, temporary))
-    else:
-        output.write_folder(path, lambda temporary: csv_out.write_survey_csv(report, temporary))
 
 
 def describe_survey_report(report: SurveyReport) -> str:

@@ -12,7 +12,7 @@ from mailbot.app import open_database
 from mailbot.cli.common import settings_from
 from mailbot.db.engine import create_session_factory
 from mailbot.errors import ConfigurationError
-from mailbot.survey.os_errors import os_error_ru
+from mailbot.os_errors import os_error_ru
 from mailbot.web.server import WebServer
 
 logger = logging.getLogger(__name__)

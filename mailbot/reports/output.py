@@ -73,7 +73,7 @@ def check_output(format_name: str, path: Path) -> None:
         )
 
 
-def write_file(path: Path, write: Callable[[Path], None]) -> None:
+def write_file(path: Path, write: Callable[[Path], object]) -> None:
     """Call `write` on a temporary file beside `path`, then rename it over `path`.
 
     On any error the temporary file is removed and the error re-raised, so

@@ -16,7 +16,7 @@ from pathlib import Path
 import charset_normalizer
 
 from mailbot.errors import MailbotError
-from mailbot.survey.os_errors import os_error_ru
+from mailbot.os_errors import os_error_ru
 
 # Single-byte encodings a Russian office file may be in. charset-normalizer
 # chooses among these only: on short Cyrillic text an open choice often lands

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.config import Settings
 from mailbot.errors import MailbotError
-from mailbot.survey.os_errors import os_error_ru
+from mailbot.os_errors import os_error_ru
 from mailbot.web.app import create_app
 
 logger = logging.getLogger(__name__)

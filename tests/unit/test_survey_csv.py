@@ -11,7 +11,7 @@ import pytest
 
 from mailbot.config import Settings, load_settings
 from mailbot.survey.csvfile import CsvFileError, decode_csv, detect_delimiter, parse_csv
-from mailbot.survey.os_errors import OS_ERROR_REASONS_RU, os_error_ru
+from mailbot.os_errors import OS_ERROR_REASONS_RU, os_error_ru
 from mailbot.survey.recipients import read_employees
 
 NO_ENV_FILE = Path("/nonexistent/service.env")

@@ -1,7 +1,7 @@
 """Russian reasons for OSError, since the system's own `strerror` text is English.
 
-It lives outside mailbot.cli because the survey file reader and the web
-server show these reasons too, and importing mailbot.cli from them would be circular.
+It lives at the package's top because the command line, the survey file
+reader and the web server all show these reasons.
 """
 
 from __future__ import annotations
