@@ -70,7 +70,7 @@ def _within_budget(
 ) -> tuple[list[StoredAttachment], list[StoredAttachment]]:
     """Split files into those attached (in order, while the total fits `budget`) and the rest.
 
-    Queuing a mail holds each attached file several times over (the file,
+    Queuing a mail keeps each attached file in memory several times over (the file,
     its base64 text, the flattened mail and the database's copies): a
     17.5 MiB file raised the daemon's peak by 136 MB (bench/RESULTS-ingest.md).
     """

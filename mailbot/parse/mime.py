@@ -49,7 +49,7 @@ class MimePart:
         return self.source[start:stop]
 
     def body_view(self) -> memoryview:
-        """The raw body octets without a copy, for decoders that take any buffer."""
+        """Return the raw body octets without a copy, for decoders that take any buffer."""
         start, stop = self.span
         return memoryview(self.source)[start:stop]
 
