@@ -28,6 +28,7 @@ _PHONE = re.compile(
     r"|(?<![\w.-])\d{1,3}-\d{2}-\d{2}(?![\w.-])"
 )
 _NUMBER = re.compile(r"(?<!\w)\d+(?:[.,/:-]\d+)*(?!\w)")
+_DIGIT = re.compile(r"\d")
 _TOKEN = re.compile(r"[a-zа-я0-9]+")
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|отв|пересл|ответ)\s*(?:\[\d+\])?\s*:\s*)+")
 _TICKET_TAG = re.compile(r"\[(?:[a-zа-я]+-\d{4}-\d+|заявка\s*(?:№|n|no)?\s*\d+)\]")
@@ -81,16 +82,23 @@ def normalize_message(subject: str, body: str) -> NormalizedText:
 
 
 def _prepare(text: str) -> str:
+    # The e-mail pattern needs an "@" and the phone and number patterns need a
+    # digit, so these checks skip scans that cannot match. Most requests have neither.
     text = text.lower().replace("ё", "е")
     text = _URL.sub(" urltok ", text)
-    text = _EMAIL.sub(" emailtok ", text)
-    text = _PHONE.sub(" phonetok ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" emailtok ", text)
+    has_digit = _DIGIT.search(text) is not None
+    if has_digit:
+        text = _PHONE.sub(" phonetok ", text)
     text = text.replace("wi-fi", "wifi").replace("e-mail", "email")
-    return _NUMBER.sub(" numtok ", text)
+    if has_digit:
+        text = _NUMBER.sub(" numtok ", text)
+    return text
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(surface_word(token) for token in _TOKEN.findall(text))
+    return tuple(map(surface_word, _TOKEN.findall(text)))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -102,12 +110,7 @@ def surface_word(token: str) -> str:
 
 
 def _lemmas(words: tuple[str, ...]) -> tuple[str, ...]:
-    result = []
-    for word in words:
-        lemma = lemma_of(word)
-        if lemma is not None:
-            result.append(lemma)
-    return tuple(result)
+    return tuple(lemma for lemma in map(lemma_of, words) if lemma is not None)
 
 
 @functools.lru_cache(maxsize=65536)

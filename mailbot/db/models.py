@@ -150,6 +150,8 @@ class InboundMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
 
+    ticket: Mapped[Ticket | None] = relationship()
+
 
 class TicketCounter(Base):
     """The last ticket sequence number given out per prefix and year."""
@@ -198,7 +200,10 @@ class ThreadEntry(Base):
     """One event on a ticket's thread: a message in or out, or a status change."""
 
     __tablename__ = "thread_entry"
-    __table_args__ = (Index("ix_thread_entry_message_id", "message_id"),)
+    __table_args__ = (
+        Index("ix_thread_entry_message_id", "message_id"),
+        Index("ix_thread_entry_ticket", "ticket_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"))
@@ -212,6 +217,7 @@ class ThreadEntry(Base):
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="entries")
+    outbox: Mapped[OutboxMessage | None] = relationship()
     attachments: Mapped[list[StoredAttachment]] = relationship(back_populates="entry")
 
 
@@ -237,6 +243,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "state", "next_attempt_at"),
         Index("ix_outbox_recipient", "recipient", "created_at"),
+        Index("ix_outbox_ticket", "ticket_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -256,6 +263,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime.datetime | None] = mapped_column(UTCDateTime())
+
+    ticket: Mapped[Ticket | None] = relationship()
 
 
 class ProcessCorrection(Base):

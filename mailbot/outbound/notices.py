@@ -68,11 +68,11 @@ def queue_to_requester(
     message_id = make_message_id(ticket.number, settings.address)
     message = compose(rendered, envelope, message_id=message_id)
     state = _limited_state(session, settings, ticket, kind, automatic=automatic)
-    row = enqueue(session, message, kind=kind, envelope_from=settings.address, ticket_id=ticket.id, state=state)
+    row = enqueue(session, message, kind=kind, envelope_from=settings.address, ticket=ticket, state=state)
     add_entry(
         session, ticket, direction=Direction.OUTBOUND,
         kind=kind if state == OutboxState.PENDING else f"{kind}_suppressed",
-        text=rendered.text, author=settings.address, message_id=message_id, outbox_id=row.id,
+        text=rendered.text, author=settings.address, message_id=message_id, outbox=row,
     )
     return row
 
@@ -92,7 +92,7 @@ def _limited_state(session: Session, settings: Settings, ticket: Ticket, kind: s
 
 
 def queue_staff_notice(
-    session: Session, settings: Settings, kind: str, context: Mapping[str, object], *, ticket_id: int | None = None
+    session: Session, settings: Settings, kind: str, context: Mapping[str, object], *, ticket: Ticket | None = None
 ) -> OutboxMessage | None:
     """Queue a notice to the IT staff addresses; None when none are configured."""
     if not settings.staff:
@@ -104,7 +104,7 @@ def queue_staff_notice(
         recipients=settings.staff,
     )
     message = compose(rendered, envelope, message_id=make_message_id(None, settings.address))
-    return enqueue(session, message, kind=kind, envelope_from=settings.address, ticket_id=ticket_id)
+    return enqueue(session, message, kind=kind, envelope_from=settings.address, ticket=ticket)
 
 
 OUTSIDE_NOTICE_WINDOW = ((1, 86400),)
@@ -126,4 +126,4 @@ def queue_outside_notice(
         references=(in_reply_to,) if in_reply_to else (),
     )
     message = compose(rendered, envelope, message_id=make_message_id(None, settings.address))
-    return enqueue(session, message, kind="outside_notice", envelope_from=settings.address, ticket_id=None)
+    return enqueue(session, message, kind="outside_notice", envelope_from=settings.address, ticket=None)

@@ -49,15 +49,19 @@ def enqueue(
     *,
     kind: str,
     envelope_from: str,
-    ticket_id: int | None,
+    ticket: Ticket | None,
     state: OutboxState = OutboxState.PENDING,
 ) -> OutboxMessage:
-    """Queue `message` inside the caller's transaction."""
+    """Queue `message` inside the caller's transaction.
+
+    The row is inserted at the caller's next flush; a caller that needs
+    its id flushes first.
+    """
     recipients = [address.strip() for address in str(message["To"]).split(",") if address.strip()]
     row = OutboxMessage(
         message_id=str(message["Message-ID"]),
         recipient=recipients[0].lower() if recipients else "",
-        ticket_id=ticket_id,
+        ticket=ticket,
         kind=kind,
         envelope_from=envelope_from,
         recipients=recipients,
@@ -65,7 +69,6 @@ def enqueue(
         state=state,
     )
     session.add(row)
-    session.flush()
     return row
 
 
@@ -235,7 +238,7 @@ def _tell_staff(session: Session, settings: Settings, failed: OutboxMessage) -> 
         "ticket_number": ticket.number if ticket is not None else None,
         "created_at": failed.created_at.astimezone(settings.tz),
     }
-    queue_staff_notice(session, settings, DELIVERY_FAILED_KIND, context, ticket_id=failed.ticket_id)
+    queue_staff_notice(session, settings, DELIVERY_FAILED_KIND, context, ticket=ticket)
 
 
 def _postpone_due(session_factory: sessionmaker[Session], row: OutboxMessage, reason: str) -> None:

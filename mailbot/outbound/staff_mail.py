@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
@@ -128,8 +128,7 @@ def queue_command_help(
     )
     number = ticket.number if ticket is not None else None
     message = compose(rendered, envelope, message_id=make_message_id(number, settings.address))
-    ticket_id = ticket.id if ticket is not None else None
-    return enqueue(session, message, kind="command_help", envelope_from=settings.address, ticket_id=ticket_id)
+    return enqueue(session, message, kind="command_help", envelope_from=settings.address, ticket=ticket)
 
 
 def _queue_to_staff(
@@ -144,10 +143,10 @@ def _queue_to_staff(
     )
     message_id = make_message_id(ticket.number, settings.address)
     message = compose(rendered, envelope, message_id=message_id, attachments=attachments)
-    row = enqueue(session, message, kind=kind, envelope_from=settings.address, ticket_id=ticket.id)
+    row = enqueue(session, message, kind=kind, envelope_from=settings.address, ticket=ticket)
     add_entry(
         session, ticket, direction=Direction.INTERNAL, kind=kind, text=", ".join(recipients),
-        author=settings.address, message_id=message_id, outbox_id=row.id,
+        author=settings.address, message_id=message_id, outbox=row,
     )
     return row
 
@@ -170,10 +169,10 @@ def queue_answer(
     )
     message_id = make_message_id(ticket.number, settings.address)
     message = compose(rendered, envelope, message_id=message_id, attachments=load_attachments(settings, attachments))
-    row = enqueue(session, message, kind=kind, envelope_from=settings.address, ticket_id=ticket.id)
+    row = enqueue(session, message, kind=kind, envelope_from=settings.address, ticket=ticket)
     add_entry(
         session, ticket, direction=Direction.OUTBOUND, kind=kind, text=text, author=staff_address,
-        message_id=message_id, outbox_id=row.id,
+        message_id=message_id, outbox=row,
     )
     return row
 
@@ -200,6 +199,10 @@ def requester_thread(session: Session, ticket: Ticket) -> tuple[str | None, tupl
 
 
 def _staff_thread(session: Session, ticket: Ticket) -> tuple[str | None, tuple[str, ...]]:
+    if inspect(ticket).pending:
+        # A ticket opened in this transaction: its whole thread is in memory.
+        ids = [entry.message_id for entry in ticket.entries if entry.message_id][-MAX_REFERENCES:]
+        return (ids[-1] if ids else None), tuple(ids)
     query = (
         select(ThreadEntry.message_id)
         .where(ThreadEntry.ticket_id == ticket.id, ThreadEntry.message_id.is_not(None))

@@ -16,10 +16,6 @@ class Outcome:
     ticket: Ticket | None = None
     reason: str | None = None
 
-    @property
-    def ticket_id(self) -> int | None:
-        return self.ticket.id if self.ticket is not None else None
-
     def log_extra(self) -> dict[str, object]:
         return {
             "outcome": self.name,

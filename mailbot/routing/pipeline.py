@@ -1,17 +1,28 @@
 """Process stored inbound messages: parse, route, open or update tickets.
 
-Each message is handled in its own transaction together with everything it
-causes (ticket, thread entries, queued mail, its own state change), so a
-crash at any point either leaves the message STORED for the next run or
-finishes it completely. A message whose handling raises is rolled back and
-marked QUARANTINED with the error, and the loop goes on.
+Messages are handled in batches of up to BATCH_MESSAGES, one transaction
+per batch. Everything a message causes (ticket, thread entries, queued
+mail, its own state change) is committed together with the rest of its
+batch, so a crash at any point leaves the whole batch STORED for the next
+run or commits it whole. The session flushes only when a query needs to
+see what came before, such as a reply looking up its thread, or at the
+commit, so a batch of new requests costs one flush instead of one per
+message (bench/RESULTS-ingest.md).
+
+When a message raises, or the batch fails to commit, the batch is rolled
+back and its messages are handled again one per transaction: a message
+that raises again is marked QUARANTINED with the error, and the others go
+through. Log lines written during the rolled-back attempt then appear a
+second time; the warning about the rollback says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import traceback
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, sessionmaker
@@ -27,6 +38,17 @@ logger = logging.getLogger(__name__)
 
 QUARANTINED_OUTCOME = "quarantined"
 
+# A batch ends at whichever limit comes first. The byte limit keeps the raw
+# mail a batch reads near the intake's; a larger message is a batch alone.
+BATCH_MESSAGES = 50
+BATCH_BYTES = 8 * 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pending:
+    id: int
+    size: int
+
 
 def process_pending(
     session_factory: sessionmaker[Session],
@@ -37,20 +59,86 @@ def process_pending(
 ) -> int:
     """Handle up to `limit` STORED messages, oldest first; return how many.
 
-    When `stop` is set, the message in hand is finished and the rest stay
-    STORED for the next run.
+    When `stop` is set, the message in hand is finished, its batch is
+    committed and the rest stay STORED for the next run.
     """
     with session_factory() as session:
         query = (
-            select(InboundMessage.id)
+            select(InboundMessage.id, InboundMessage.size)
             .where(InboundMessage.state == InboundState.STORED)
             .order_by(InboundMessage.id)
             .limit(limit)
         )
-        pending = list(session.scalars(query))
+        pending = [_Pending(row.id, row.size) for row in session.execute(query)]
     handled = 0
-    for inbound_id in pending:
+    for batch in _batches(pending):
         if stop is not None and stop.is_set():
+            break
+        handled += process_batch(session_factory, context, [item.id for item in batch], stop=stop)
+    return handled
+
+
+def _batches(pending: Sequence[_Pending]) -> Iterator[list[_Pending]]:
+    batch: list[_Pending] = []
+    size = 0
+    for item in pending:
+        if batch and (len(batch) == BATCH_MESSAGES or size + item.size > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += item.size
+    if batch:
+        yield batch
+
+
+def process_batch(
+    session_factory: sessionmaker[Session],
+    context: Context,
+    inbound_ids: Sequence[int],
+    *,
+    stop: threading.Event | None = None,
+) -> int:
+    """Handle the STORED messages among `inbound_ids` in one transaction; return how many."""
+    try:
+        outcomes = _run_batch(session_factory, context, inbound_ids, stop)
+    except Exception as error:  # noqa: BLE001 - redo the batch one message at a time
+        logger.warning(
+            "batch of %d messages rolled back, handling them one at a time; "
+            "lines logged for them since the batch began are void: %s",
+            len(inbound_ids), type(error).__name__,
+            extra={"inbound_ids": list(inbound_ids)},
+        )
+        return _one_at_a_time(session_factory, context, inbound_ids, stop)
+
+    for outcome in outcomes:
+        logger.info("message processed", extra=outcome.log_extra())
+    return len(outcomes)
+
+
+def _run_batch(
+    session_factory: sessionmaker[Session],
+    context: Context,
+    inbound_ids: Sequence[int],
+    stop: threading.Event | None,
+) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    with session_factory.begin() as session:
+        for inbound in _claim(session, inbound_ids):
+            if outcomes and stop is not None and stop.is_set():
+                break
+            outcomes.append(_handle(session, context, inbound))
+    return outcomes
+
+
+def _one_at_a_time(
+    session_factory: sessionmaker[Session],
+    context: Context,
+    inbound_ids: Sequence[int],
+    stop: threading.Event | None,
+) -> int:
+    handled = 0
+    for inbound_id in inbound_ids:
+        if handled and stop is not None and stop.is_set():
             break
         process_one(session_factory, context, inbound_id)
         handled += 1
@@ -58,19 +146,13 @@ def process_pending(
 
 
 def process_one(session_factory: sessionmaker[Session], context: Context, inbound_id: int) -> Outcome | None:
+    """Handle one STORED message in a transaction of its own; None when it was not handled."""
     try:
         with session_factory.begin() as session:
-            inbound = _claim(session, inbound_id)
-            if inbound is None:
+            claimed = _claim(session, [inbound_id])
+            if not claimed:
                 return None
-            outcome = _route(session, context, inbound)
-            # Drop the raw bytes before the state change is flushed: SQLite
-            # rewrites the whole row for it, which takes twice the message's
-            # size on top of whatever Python still holds.
-            session.expire(inbound, ["raw"])
-            inbound.state = InboundState.PROCESSED
-            inbound.outcome = outcome.name
-            inbound.ticket_id = outcome.ticket_id
+            outcome = _handle(session, context, claimed[0])
         logger.info("message processed", extra=outcome.log_extra())
         return outcome
     except Exception as error:  # noqa: BLE001 - one bad message must not stop the loop
@@ -78,22 +160,32 @@ def process_one(session_factory: sessionmaker[Session], context: Context, inboun
         return None
 
 
-def _claim(session: Session, inbound_id: int) -> InboundMessage | None:
+def _claim(session: Session, inbound_ids: Sequence[int]) -> list[InboundMessage]:
     # FOR UPDATE SKIP LOCKED lets a second instance on PostgreSQL pass over
-    # a message another instance is handling; SQLite serialises writers.
+    # messages another instance is handling; SQLite serialises writers.
     query = (
         select(InboundMessage)
         .options(defer(InboundMessage.raw))
-        .where(InboundMessage.id == inbound_id, InboundMessage.state == InboundState.STORED)
+        .where(InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.STORED)
+        .order_by(InboundMessage.id)
         .with_for_update(skip_locked=True)
     )
-    inbound = session.scalars(query).first()
-    if inbound is not None:
-        # Set as loaded, not as changed, so the row is never written back.
-        set_committed_value(inbound, "raw", _read_raw(session, inbound_id))
-    return inbound
+    return list(session.scalars(query))
 
 
+def _handle(session: Session, context: Context, inbound: InboundMessage) -> Outcome:
+    # Set as loaded, not as changed, so the row is never written back.
+    set_committed_value(inbound, "raw", _read_raw(session, inbound.id))
+    outcome = _route(session, context, inbound)
+
+    # Drop the raw bytes before the state change is flushed: SQLite
+    # rewrites the whole row for it, which takes twice the message's size
+    # on top of whatever Python still holds.
+    session.expire(inbound, ["raw"])
+    inbound.state = InboundState.PROCESSED
+    inbound.outcome = outcome.name
+    inbound.ticket = outcome.ticket
+    return outcome
 def _read_raw(session: Session, inbound_id: int) -> bytes:
     """Read one raw message, on SQLite through the incremental blob API.
 

@@ -125,4 +125,6 @@ def _queue(session: Session, context: Context, rendered: RenderedMail) -> int:
     settings = context.settings
     envelope = Envelope(sender_address=settings.address, sender_name=settings.display_name, recipients=settings.managers)
     message = compose(rendered, envelope, message_id=make_message_id(None, settings.address))
-    return enqueue(session, message, kind=DIGEST_MAIL_KIND, envelope_from=settings.address, ticket_id=None).id
+    row = enqueue(session, message, kind=DIGEST_MAIL_KIND, envelope_from=settings.address, ticket=None)
+    session.flush()
+    return row.id

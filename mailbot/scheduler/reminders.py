@@ -188,9 +188,10 @@ def _queue_mail(
     )
     message_id = make_message_id(ticket.number, settings.address)
     message = compose(rendered, envelope, message_id=message_id)
-    row = enqueue(session, message, kind=REMINDER_MAIL_KIND, envelope_from=settings.address, ticket_id=ticket.id)
+    row = enqueue(session, message, kind=REMINDER_MAIL_KIND, envelope_from=settings.address, ticket=ticket)
     add_entry(
         session, ticket, direction=Direction.INTERNAL, kind=REMINDER_MAIL_KIND, text=", ".join(recipients),
-        author=settings.address, message_id=message_id, outbox_id=row.id,
+        author=settings.address, message_id=message_id, outbox=row,
     )
+    session.flush()
     return row.id

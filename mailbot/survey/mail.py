@@ -94,7 +94,8 @@ def queue_survey_mail(
     message = compose(rendered, envelope, message_id=make_message_id(f"survey-{campaign.year}", settings.address))
     # compose marks automatic mail "auto-replied", but RFC 3834 calls mail that replies to no message "auto-generated".
     message.replace_header("Auto-Submitted", "auto-generated")
-    row = enqueue(session, message, kind=kind, envelope_from=settings.address, ticket_id=None)
+    row = enqueue(session, message, kind=kind, envelope_from=settings.address, ticket=None)
+    session.flush()
     logger.info(
         "survey mail queued",
         extra={"kind": kind, "year": campaign.year, "invitation_id": invitation.id, "outbox_id": row.id},

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,19 +28,27 @@ def next_ticket_number(session: Session, prefix: str, year: int) -> str:
     One upsert increments the per-year counter and returns the new value.
     The row stays locked until the caller commits, so concurrent writers
     get consecutive numbers and a rolled-back transaction gives its number
-    back.
+    back. The statement runs on the session's connection, outside the ORM,
+    so it does not flush the caller's pending objects.
     """
-    statement = _upsert(session).values(prefix=prefix, year=year, last_value=1)
-    statement = statement.on_conflict_do_update(  # type: ignore[attr-defined]
-        index_elements=["prefix", "year"],
-        set_={"last_value": TicketCounter.last_value + 1},
-    ).returning(TicketCounter.last_value)
-    sequence = session.execute(statement).scalar_one()
+    connection = session.connection()
+    statement = _increment_statement(connection.dialect.name)
+    sequence = connection.execute(statement, {"prefix": prefix, "year": year}).scalar_one()
     return format_ticket_number(prefix, year, sequence)
 
 
-def _upsert(session: Session) -> Insert:
-    dialect = session.get_bind().dialect.name
+@functools.cache
+def _increment_statement(dialect: str) -> Insert:
+    """Build the upsert once per dialect; building it anew for every ticket cost more than running it."""
+    insert = _insert_for(dialect)
+    values = insert.values(prefix=bindparam("prefix"), year=bindparam("year"), last_value=1)
+    return values.on_conflict_do_update(  # type: ignore[attr-defined, no-any-return]
+        index_elements=["prefix", "year"],
+        set_={"last_value": TicketCounter.last_value + 1},
+    ).returning(TicketCounter.last_value)
+
+
+def _insert_for(dialect: str) -> Insert:
     if dialect == "postgresql":
         return postgresql.insert(TicketCounter)
     if dialect == "sqlite":

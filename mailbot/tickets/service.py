@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from mailbot.db.models import (
     Channel,
     Direction,
+    OutboxMessage,
     StoredAttachment,
     ThreadEntry,
     Ticket,
@@ -41,7 +42,12 @@ class NewTicket:
 
 
 def open_ticket(session: Session, request: NewTicket, *, prefix: str, tz: datetime.tzinfo) -> Ticket:
-    """Number and insert a ticket inside the caller's transaction."""
+    """Number a new ticket and add it to the caller's transaction.
+
+    The ticket is not flushed: it reaches the database, together with
+    its thread entries and queued mail, at the caller's next flush, and
+    has no id until then.
+    """
     year = request.received_at.astimezone(tz).year
     ticket = Ticket(
         number=next_ticket_number(session, prefix, year),
@@ -59,7 +65,6 @@ def open_ticket(session: Session, request: NewTicket, *, prefix: str, tz: dateti
         parent_id=request.parent_id,
     )
     session.add(ticket)
-    session.flush()
     logger.info(
         "ticket opened",
         extra={"ticket": ticket.number, "process_code": ticket.process, "due_date": str(ticket.due_date)},
@@ -77,22 +82,26 @@ def add_entry(
     author: str = "",
     message_id: str | None = None,
     inbound_id: int | None = None,
-    outbox_id: int | None = None,
+    outbox: OutboxMessage | None = None,
     attachments: tuple[StoredAttachment, ...] = (),
 ) -> ThreadEntry:
+    """Record an event on the ticket's thread, to be inserted at the next flush.
+
+    The entry refers to its ticket and queued mail as objects, so neither
+    needs an id yet. The thread keeps the order in which entries are added.
+    """
     entry = ThreadEntry(
-        ticket_id=ticket.id,
+        ticket=ticket,
         direction=direction,
         kind=kind,
         text=text,
         author=author,
         message_id=message_id,
         inbound_id=inbound_id,
-        outbox_id=outbox_id,
+        outbox=outbox,
     )
     entry.attachments.extend(attachments)
     session.add(entry)
-    session.flush()
     return entry
 
 

@@ -141,6 +141,7 @@ def _notify_staff(context: WebContext, session: Session, ticket: Ticket, rating:
     if row is None:
         logger.warning("low rating notice not queued: no assignee and no MAILBOT_STAFF", extra={"ticket": ticket.number})
         return
+    session.flush()
     logger.info("low rating notice queued", extra={"ticket": ticket.number, "rating": rating, "outbox_id": row.id})
 
 
