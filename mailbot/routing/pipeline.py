@@ -186,6 +186,8 @@ def _handle(session: Session, context: Context, inbound: InboundMessage) -> Outc
     inbound.outcome = outcome.name
     inbound.ticket = outcome.ticket
     return outcome
+
+
 def _read_raw(session: Session, inbound_id: int) -> bytes:
     """Read one raw message, on SQLite through the incremental blob API.
 
