@@ -12,7 +12,7 @@ Run from the repository root (needs Debian's dovecot-imapd)::
     tree and leaves headers as raw strings;
   - `floor_default`: `email.policy.default`, the API the standard library
     recommends today, which also builds a header object for every header.
-    The issue's figure for the floor on a 2-core machine (1,100 to 1,600
+    The target's own scale for the floor of a 2-core machine (1,100 to 1,600
     messages/s) matches this one;
   - `floor_default_body`: the default policy plus reading each message's
     text (`get_body`, `get_content`), as ingest must; for comparison only.
