@@ -91,7 +91,8 @@ class Utf8Header(Header):
     def __init__(self, text: str, header_name: str) -> None:
         super().__init__(text, "utf-8", header_name=header_name)
         self._name_length = len(header_name) + 2
-        self._text: str | None = text  # set after Header.__init__ called append
+        # Set after super().__init__, whose call to append clears it.
+        self._text: str | None = text
 
     def append(
         self, s: bytes | bytearray | str, charset: email.charset.Charset | str | None = None, errors: str = "strict"
@@ -117,23 +118,22 @@ class Utf8Header(Header):
         if not text or text.splitlines() != [text] or min(first_room, next_room) < 12:
             return None
         data = text.encode("utf-8")
-        if email.base64mime.header_length(data) < email.quoprimime.header_length(data):
-            return _split_words(text, first_room, next_room, base64=True)
-        return _split_words(text, first_room, next_room, base64=False)
+        use_base64 = email.base64mime.header_length(data) < email.quoprimime.header_length(data)
+        return _split_words(text, first_room, next_room, use_base64=use_base64)
 
 
-def _split_words(text: str, first_room: int, next_room: int, *, base64: bool) -> list[str]:
+def _split_words(text: str, first_room: int, next_room: int, *, use_base64: bool) -> list[str]:
     """Split `text` into encoded-words where Charset.header_encode_lines does."""
-    encode = email.base64mime.header_encode if base64 else email.quoprimime.header_encode
+    encode = email.base64mime.header_encode if use_base64 else email.quoprimime.header_encode
     words = []
     start = 0
     room = first_room
     size = 0
     for index, character in enumerate(text):
         encoded = character.encode("utf-8")
-        step = len(encoded) if base64 else sum(_QP_LENGTHS[octet] for octet in encoded)
+        step = len(encoded) if use_base64 else sum(_QP_LENGTHS[octet] for octet in encoded)
         length = size + step
-        if base64:
+        if use_base64:
             length = -(-length // 3) * 4
         if length > room:
             words.append(encode(text[start:index].encode("utf-8"), charset="utf-8"))

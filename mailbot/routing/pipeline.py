@@ -13,7 +13,7 @@ When a message raises, or the batch fails to commit, the batch is rolled
 back and its messages are handled again one per transaction: a message
 that raises again is marked QUARANTINED with the error, and the others go
 through. Log lines written during the rolled-back attempt then appear a
-second time; the warning about the rollback says so.
+second time, and the rollback warning marks them void.
 """
 
 from __future__ import annotations
@@ -146,7 +146,10 @@ def _one_at_a_time(
 
 
 def process_one(session_factory: sessionmaker[Session], context: Context, inbound_id: int) -> Outcome | None:
-    """Handle one STORED message in a transaction of its own; None when it was not handled."""
+    """Handle one STORED message in a transaction of its own.
+
+    Return None when the message was no longer STORED or was quarantined.
+    """
     try:
         with session_factory.begin() as session:
             claimed = _claim(session, [inbound_id])

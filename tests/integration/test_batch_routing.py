@@ -55,7 +55,7 @@ def ticket_sequences(daemon: Daemon) -> list[str]:
         return [number.rsplit("-", 1)[1] for number in session.scalars(select(Ticket.number).order_by(Ticket.id))]
 
 
-def test_reply_later_in_the_same_batch_joins_the_ticket(
+def test_reply_in_batch_joins_ticket(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path
 ) -> None:
     daemon = start_daemon(imap_server, smtp_sink, database_url, tmp_path)
@@ -93,7 +93,7 @@ class _Hooked:
         return result
 
 
-def test_stop_finishes_the_message_in_hand_and_keeps_the_rest(
+def test_stop_keeps_rest_stored(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path
 ) -> None:
     healthy = start_daemon(imap_server, smtp_sink, database_url, tmp_path)
@@ -110,7 +110,7 @@ def test_stop_finishes_the_message_in_hand_and_keeps_the_rest(
     assert ticket_sequences(healthy) == ["00001", "00002", "00003", "00004", "00005"]
 
 
-def test_failed_batch_commit_is_redone_one_message_at_a_time(
+def test_failed_commit_redone_singly(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path
 ) -> None:
     daemon = start_daemon(imap_server, smtp_sink, database_url, tmp_path)
@@ -151,7 +151,7 @@ def _crash_on(subject: str) -> Callable[[str], None]:
     return hook
 
 
-def test_failing_message_quarantined_rest_of_batch_kept(
+def test_failed_message_quarantined_alone(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path
 ) -> None:
     healthy = start_daemon(imap_server, smtp_sink, database_url, tmp_path)
@@ -174,7 +174,7 @@ def test_failing_message_quarantined_rest_of_batch_kept(
     assert [number.rsplit("-", 1)[1] for number in acknowledged] == ["00001", "00002"]
 
 
-def test_batches_respect_the_message_limit(
+def test_batch_message_limit(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     daemon = start_daemon(imap_server, smtp_sink, database_url, tmp_path)
