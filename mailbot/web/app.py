@@ -5,7 +5,7 @@ Addresses (see mailbot.web.links for the ones mail links to):
     GET  /healthz                     "ok", for the committee's web server and monitoring
     GET  /survey/{token}              Form No. 1 for one invitation
     POST /survey/{token}              its answers
-    GET  /rating/{token}/{n}          records rating n of a ticket and shows the rating page
+    GET  /rating/{token}/{n}          the rating page of a ticket with rating n chosen; stores nothing
     POST /rating/{token}[/{n}]        the rating page's form: rating and comment
 """
 

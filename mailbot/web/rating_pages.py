@@ -1,7 +1,11 @@
-"""One-click ticket ratings: GET /rating/{token}/{n} records n, the page's form changes it or adds a comment.
+"""Ticket ratings from the links in an answer mail.
 
-The signed token names the ticket and is the requester's only credential,
-so it is never logged. A HEAD request records nothing.
+GET /rating/{token}/{n} shows the rating page with n chosen and records
+nothing; the page's form (POST) stores the rating and an optional comment.
+Mail gateways and virus scanners open links in incoming mail with GET or
+HEAD before the reader does, so only a submitted form counts as the
+requester's choice. The signed token names the ticket and is the
+requester's only credential, so it is never logged.
 """
 
 from __future__ import annotations
@@ -43,21 +47,19 @@ class RatingView:
 
 
 async def rate_by_link(request: Request) -> Response:
+    """Show the rating page with the link's rating chosen; store nothing."""
     context = web_context(request)
     number = _read_number(context, request)
     rating = request.path_params["rating"]
     if number is None or rating not in RATINGS:
         return _invalid_link_page()
-    if request.method == "HEAD":
-        # Link checkers of mail gateways send HEAD; only a person's GET counts.
-        return Response(status_code=200)
 
-    # TODO: a mail gateway that follows links with GET records a rating the
-    # requester never chose; the page lets the requester change it.
-    view = await run_in_threadpool(_rate, context, number, rating, "")
+    view = await run_in_threadpool(_load, context, number)
     if view is None:
         return _unknown_ticket_page()
-    return _rating_page(view, {}, "", saved=True)
+    if request.method == "HEAD":
+        return Response(status_code=200)
+    return _rating_page(view, {}, "", saved=False, chosen=rating)
 
 
 async def rate_by_form(request: Request) -> Response:
@@ -149,6 +151,7 @@ def _load(context: WebContext, number: str) -> RatingView | None:
     with context.session_factory.begin() as session:
         ticket = find_by_number(session, number)
         if ticket is None:
+            logger.info("rating link rejected: ticket not found", extra={"ticket": number})
             return None
         feedback = _feedback(session, ticket)
         if feedback is None:
@@ -161,13 +164,20 @@ def _feedback(session: Session, ticket: Ticket) -> TicketFeedback | None:
 
 
 def _rating_page(
-    view: RatingView, errors: dict[str, str], comment: str, *, saved: bool, status_code: int = 200
+    view: RatingView,
+    errors: dict[str, str],
+    comment: str,
+    *,
+    saved: bool,
+    chosen: int | None = None,
+    status_code: int = 200,
 ) -> Response:
     context = {
         "view": view,
         "errors": errors,
         "comment": comment,
         "saved": saved,
+        "chosen": chosen if chosen is not None else view.rating,
         "labels": RATING_LABELS_RU,
         "max_comment_length": MAX_COMMENT_LENGTH,
     }

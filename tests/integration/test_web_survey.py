@@ -322,10 +322,25 @@ def feedback_entries(site: WebSite) -> int:
         return len(session.scalars(select(ThreadEntry).where(ThreadEntry.kind == "feedback")).all())
 
 
-def test_rating_link_records(web_site: WebSite) -> None:
+def test_rating_link_stores_nothing(web_site: WebSite) -> None:
     add_ticket(web_site, "IT-2026-00042")
 
     page = httpx.get(web_site.rating_url("IT-2026-00042", 4))
+
+    assert page.status_code == 200
+    assert "Спасибо за оценку!" not in page.text
+    assert 'value="4" checked' in page.text
+    assert page.text.count(" checked") == 1
+    assert "Вы выбрали оценку 4 из 5" in page.text
+    assert feedback(web_site, "IT-2026-00042") is None
+
+
+def test_rating_link_then_form_records(web_site: WebSite) -> None:
+    add_ticket(web_site, "IT-2026-00042")
+    url = web_site.rating_url("IT-2026-00042", 4)
+    httpx.get(url)
+
+    page = post(url, {"rating": "4", "comment": ""})
 
     assert page.status_code == 200
     assert "Спасибо за оценку!" in page.text
@@ -336,23 +351,37 @@ def test_rating_link_records(web_site: WebSite) -> None:
     assert stored.source == "link"
 
 
-def test_rating_link_changes_rating(web_site: WebSite) -> None:
+def test_rating_link_shows_stored_rating(web_site: WebSite) -> None:
     add_ticket(web_site, "IT-2026-00042")
-    httpx.get(web_site.rating_url("IT-2026-00042", 5))
-    httpx.get(web_site.rating_url("IT-2026-00042", 5))
+    post(web_site.rating_url("IT-2026-00042", 5), {"rating": "5", "comment": ""})
 
-    httpx.get(web_site.rating_url("IT-2026-00042", 2))
+    page = httpx.get(web_site.rating_url("IT-2026-00042", 2))
+
+    assert '<strong id="current-rating">5</strong>' in page.text
+    assert 'value="2" checked' in page.text
+    assert "Вы выбрали оценку 2 из 5" in page.text
+    stored = feedback(web_site, "IT-2026-00042")
+    assert stored is not None
+    assert stored.rating == 5
+
+
+def test_rating_form_changes_rating(web_site: WebSite) -> None:
+    add_ticket(web_site, "IT-2026-00042")
+    post(web_site.rating_url("IT-2026-00042", 5), {"rating": "5", "comment": ""})
+    post(web_site.rating_url("IT-2026-00042", 5), {"rating": "5", "comment": ""})
+
+    post(web_site.rating_url("IT-2026-00042", 2), {"rating": "2", "comment": ""})
 
     stored = feedback(web_site, "IT-2026-00042")
     assert stored is not None
     assert stored.rating == 2
-    # The repeated 5 is a reload and adds no second note to the thread.
+    # The repeated 5 is a resent form and adds no second note to the thread.
     assert feedback_entries(web_site) == 2
 
 
 def test_rating_form_stores_comment(web_site: WebSite) -> None:
     add_ticket(web_site, "IT-2026-00042")
-    httpx.get(web_site.rating_url("IT-2026-00042", 3))
+    post(web_site.rating_url("IT-2026-00042", 3), {"rating": "3", "comment": ""})
 
     page = post(web_site.rating_url("IT-2026-00042", 3), {"rating": "5", "comment": "Быстро <и> вежливо"})
 
@@ -398,7 +427,7 @@ def test_rating_page_explains_reopening(web_site: WebSite) -> None:
 
 def test_low_rating_comment_notifies_staff(web_site: WebSite) -> None:
     answered_ticket(web_site, "IT-2026-00042")
-    httpx.get(web_site.rating_url("IT-2026-00042", 1))
+    post(web_site.rating_url("IT-2026-00042", 1), {"rating": "1", "comment": ""})
     assert low_rating_notices(web_site) == []
 
     page = post(web_site.rating_url("IT-2026-00042", 1), {"rating": "1", "comment": "проблема не решена"})
@@ -468,13 +497,15 @@ def test_rating_link_refused(web_site: WebSite, case: str) -> None:
     assert feedback(web_site, "IT-2026-00042") is None
 
 
-def test_rating_head_records_nothing(web_site: WebSite) -> None:
+@pytest.mark.parametrize("method", ["HEAD", "GET"])
+def test_link_visit_records_nothing(web_site: WebSite, method: str) -> None:
     add_ticket(web_site, "IT-2026-00042")
 
-    response = httpx.head(web_site.rating_url("IT-2026-00042", 1))
+    response = httpx.request(method, web_site.rating_url("IT-2026-00042", 1))
 
     assert response.status_code == 200
     assert feedback(web_site, "IT-2026-00042") is None
+    assert feedback_entries(web_site) == 0
 
 
 # --- headers, logs, other addresses ------------------------------------------
