@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import grp
 import pwd
 import shutil
 import socket
@@ -79,6 +80,17 @@ service stats {{
     user = {internal_user}
   }}
 }}
+"""
+
+
+# Only root may chroot, and the login and anvil services chroot by default.
+_ROOTLESS_CONFIG = """\
+service imap-login {
+  chroot =
+}
+service anvil {
+  chroot =
+}
 """
 
 
@@ -175,6 +187,8 @@ class DovecotServer(ImapServer):
             root=root, host=LOOPBACK, port=port,
             instance="mailbot-test-%d" % port, **asdict(accounts),
         )
+        if os.geteuid() != 0:
+            config += _ROOTLESS_CONFIG
         config_path = root / "dovecot.conf"
         config_path.write_text(config, "utf-8")
         return config_path
@@ -217,10 +231,10 @@ def _accounts() -> _Accounts:
             internal_user="dovecot", internal_group="dovecot", login_user="dovenull",
             mail_uid=nobody.pw_uid, mail_gid=nobody.pw_gid,
         )
-    # NOTE: this branch (dovecot started by an ordinary user) has not been run yet.
     me = pwd.getpwuid(os.geteuid())
+    # dovecot takes group names here, not numbers.
     return _Accounts(
-        internal_user=me.pw_name, internal_group=str(me.pw_gid), login_user=me.pw_name,
+        internal_user=me.pw_name, internal_group=grp.getgrgid(me.pw_gid).gr_name, login_user=me.pw_name,
         mail_uid=me.pw_uid, mail_gid=me.pw_gid,
     )
 
