@@ -22,9 +22,14 @@ Run from the repository root (needs Debian's dovecot-imapd)::
   nothing is left (parsed, classified, ticket opened, acknowledgement and
   staff mail queued, committed), the target's "end to end". The full pass
   is `Daemon.run_once` (ingest plus SMTP delivery of the queued mail).
-  Medians are printed with their ratio to each floor.
+  Medians are printed with their ratio to each floor. The same fetch with
+  mailbot's own parser and classifier in place of `email`
+  (`fetch_parse_classify`, nothing stored) shows what those two steps
+  alone leave of the budget.
 - Latency: a running daemon (IDLE, outbox job every second) gets one mail
   at a time; the time from APPEND to the acknowledgement in the SMTP sink.
+  Beside it, the server's own share: the time from an APPEND to the EXISTS
+  that a plain imapclient connection idling on the folder receives.
 - Memory: a fresh child process runs `run_once` until the backlog, which
   includes twenty messages with a `--attachment-mb` (20 MiB) attachment, is
   processed; its peak resident set size (VmHWM from /proc/self/status).
@@ -50,16 +55,24 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from mailbot.app import build_application
+from mailbot.classify import load_classifier
+from mailbot.classify.classifier import Classifier
+from mailbot.config import load_settings
 from mailbot.daemon import Daemon
 from mailbot.demo.dovecot import DovecotServer
 from mailbot.demo.servers import ImapServer, SmtpSink
 from mailbot.intake.ledger import sync_folder
+from mailbot.parse import parse_message
 from mailbot.routing.pipeline import process_pending
-from mailbot.config import load_settings
 from tests.app_fixtures import NO_ENV_FILE, make_settings
 from tests.backlog import BacklogMail, backlog, big_attachment_mail
 
 BATCH = 100
+
+# Not a floor: the same fetch with mailbot's parser and classifier in place
+# of `email`, nothing stored. It shows how much of the ingest budget these
+# two steps take before any ticket, mail or commit.
+PARSE_CLASSIFY = "fetch_parse_classify"
 
 
 def load(imap: ImapServer, mails: list[BacklogMail]) -> None:
@@ -84,6 +97,15 @@ def parse_default_body(raw: bytes) -> None:
 
 
 FLOORS = {"floor_compat32": parse_compat32, "floor_default": parse_default, "floor_default_body": parse_default_body}
+
+
+def parse_and_classify(classifier: Classifier) -> Callable[[bytes], None]:
+    """Return mailbot's own parse and classification of one message, as routing runs them."""
+    def work(raw: bytes) -> None:
+        parsed = parse_message(raw)
+        classifier.classify(parsed.subject, parsed.reply_text)
+
+    return work
 
 
 def raw_floor(imap: ImapServer, parse: Callable[[bytes], None]) -> float:
@@ -142,18 +164,22 @@ def _timed_pass(imap: ImapServer, smtp: SmtpSink, workdir: Path, database_url: s
 def throughput(size: int, runs: int, postgres: str | None = None) -> dict[str, object]:
     mails = backlog(size, seed=size)
     passes = ("intake", "ingest", "full")
-    timings: dict[str, list[float]] = {name: [] for name in (*FLOORS, *passes)}
+    timings: dict[str, list[float]] = {name: [] for name in (*FLOORS, PARSE_CLASSIFY, *passes)}
+    work = parse_and_classify(load_classifier())
     with DovecotServer() as imap, SmtpSink() as smtp:
         load(imap, mails)
         for _ in range(runs):
             for floor, parse in FLOORS.items():
                 timings[floor].append(raw_floor(imap, parse))
+            timings[PARSE_CLASSIFY].append(raw_floor(imap, work))
             for kind in passes:
                 with tempfile.TemporaryDirectory() as workdir:
                     timings[kind].append(mailbot_pass(imap, smtp, Path(workdir), kind=kind, postgres=postgres))
     medians = {name: statistics.median(values) for name, values in timings.items()}
     ratios = {
-        f"{kind}_to_{floor}": round(medians[floor] / medians[kind], 3) for floor in FLOORS for kind in passes
+        f"{kind}_to_{floor}": round(medians[floor] / medians[kind], 3)
+        for floor in FLOORS
+        for kind in (PARSE_CLASSIFY, *passes)
     }
     return {
         "messages": size,
@@ -164,9 +190,35 @@ def throughput(size: int, runs: int, postgres: str | None = None) -> dict[str, o
     }
 
 
+def idle_notify_seconds(imap: ImapServer, raw: bytes) -> float:
+    """Time from an APPEND to the EXISTS it causes on another connection idling on the folder."""
+    with imap.connect(timeout=30) as watcher:
+        watcher.select_folder("INBOX")
+        watcher.idle()
+        started = time.perf_counter()
+        imap.append(raw)
+        try:
+            while not any(response[1:2] == (b"EXISTS",) for response in watcher.idle_check(timeout=10)):
+                if time.perf_counter() - started > 10:
+                    raise TimeoutError("dovecot reported no EXISTS within 10 s of the APPEND")
+            return time.perf_counter() - started
+        finally:
+            watcher.idle_done()
+
+
+def _quantiles(samples: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(samples, n=100)
+    return {"p50_s": round(cuts[49], 3), "p95_s": round(cuts[94], 3), "p99_s": round(cuts[98], 3)}
+
+
 def latency(count: int) -> dict[str, object]:
     mails = [mail for mail in backlog(count * 2, seed=99) if mail.kind == "request"][:count]
     samples = []
+    # The server's own share, on a server of its own so that the daemon
+    # finds an empty folder: dovecot waits before telling an idling client
+    # about a change, so that changes close together go out as one.
+    with DovecotServer() as probe:
+        notify = [idle_notify_seconds(probe, mail.raw) for mail in mails[:10]]
     with DovecotServer() as imap, SmtpSink() as smtp, tempfile.TemporaryDirectory() as workdir:
         settings = make_settings(imap, smtp, f"sqlite:///{workdir}/bench.sqlite3", Path(workdir) / "storage",
                                  poll_seconds=60, outbox_seconds=1)
@@ -187,9 +239,11 @@ def latency(count: int) -> dict[str, object]:
             daemon.stop()
             thread.join(timeout=30)
             application.engine.dispose()
-    quantiles = statistics.quantiles(samples, n=100)
-    return {"mails": len(samples), "p50_s": round(quantiles[49], 3), "p95_s": round(quantiles[94], 3),
-            "p99_s": round(quantiles[98], 3)}
+    return {
+        "mails": len(samples),
+        **_quantiles(samples),
+        "server_idle_notify_median_s": round(statistics.median(notify), 3),
+    }
 
 
 def _memory_child(

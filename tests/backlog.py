@@ -14,7 +14,7 @@ import random
 from datetime import datetime, timedelta
 
 from mailbot.demo.mime_builder import Attachment, MailSpec, build_message
-from mailbot.demo.samples import _SAMPLES, IT_MAILBOX, MOSCOW
+from mailbot.demo.samples import _SAMPLES, IT_MAILBOX, MOSCOW, _Sample
 
 SURNAMES = (
     "Иванова", "Петров", "Смирнова", "Кузнецов", "Соколова", "Попов", "Лебедева", "Козлов",
@@ -50,9 +50,9 @@ def backlog(count: int, *, seed: int = 1, start: datetime | None = None) -> list
     return [_one(rng, requests, index, first + timedelta(seconds=37 * index), seed) for index in range(count)]
 
 
-def _one(rng: random.Random, requests: list[object], index: int, sent_at: datetime, seed: int) -> BacklogMail:
+def _one(rng: random.Random, requests: list[_Sample], index: int, sent_at: datetime, seed: int) -> BacklogMail:
     sample = rng.choice(requests)
-    spec: MailSpec = sample.spec  # type: ignore[attr-defined]
+    spec: MailSpec = sample.spec
     kind = "request"
     surname = rng.choice(SURNAMES)
     address = f"user{index % 97}.{rng.randrange(1000)}@committee.example"
