@@ -20,6 +20,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from mailbot.env_file import ENV_PREFIX, resolve_env_file
 from mailbot.errors import ConfigurationError
 from mailbot.scheduler.crontab import CrontabError, crontab_trigger
 
@@ -37,7 +38,7 @@ class Settings(BaseSettings):
     """All of mailbot's configuration; field `x` is read from `MAILBOT_X`."""
 
     model_config = SettingsConfigDict(
-        env_prefix="MAILBOT_",
+        env_prefix=ENV_PREFIX,
         env_file_encoding="utf-8",
         extra="ignore",
         frozen=True,
@@ -249,14 +250,26 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.storage_dir / 'mailbot.sqlite3').resolve()}"
 
     def missing_for_daemon(self) -> list[str]:
-        """Return the names of settings the daemon cannot run without."""
+        """Return the names of settings the daemon cannot run without.
+
+        An SMTP password is required only together with an SMTP user, since
+        a relay inside the committee's network may take mail without login.
+        """
         required = {
             "MAILBOT_IMAP_HOST": self.imap_host,
             "MAILBOT_IMAP_USER": self.imap_user,
+            "MAILBOT_IMAP_PASSWORD": self.imap_password.get_secret_value(),
             "MAILBOT_SMTP_HOST": self.smtp_host,
             "MAILBOT_ADDRESS": self.address,
         }
+        if self.smtp_user:
+            required["MAILBOT_SMTP_PASSWORD"] = self.smtp_password.get_secret_value()
         return [name for name, value in required.items() if not value]
+
+    @classmethod
+    def env_names(cls) -> frozenset[str]:
+        """Return the environment name of every setting, such as MAILBOT_IMAP_HOST."""
+        return frozenset(f"{ENV_PREFIX}{name.upper()}" for name in cls.model_fields)
 
 
 def is_loopback(host: str) -> bool:
@@ -274,8 +287,7 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
     Raises ConfigurationError with a Russian message naming every invalid
     setting.
     """
-    if env_file is None:
-        env_file = Path(os.environ.get("MAILBOT_ENV_FILE", "service.env"))
+    env_file = resolve_env_file(env_file)
     try:
         return Settings(_env_file=env_file if env_file.exists() else None, **overrides)  # type: ignore[call-arg, arg-type]
     except pydantic.ValidationError as error:

@@ -28,8 +28,10 @@ from mailbot.cli import (
     tickets,
     web,
 )
+from mailbot.cli.connection_problems import describe_connection_error
 from mailbot.cli.russian_argparse import RussianArgumentParser
-from mailbot.errors import ConfigurationError, MailbotError
+from mailbot.db.problems import describe_database_error, log_database_error
+from mailbot.errors import ConfigurationError, FetchError, MailbotError
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +73,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as error:
         print(str(error), file=sys.stderr)
         return 2
+    except FetchError as error:
+        logger.error("IMAP connection failed: %s", error)
+        print(
+            f"Ошибка IMAP: {describe_connection_error(error)}. «mailbot check» проверит настройки и доступ к серверу.",
+            file=sys.stderr,
+        )
+        return 1
     except MailbotError as error:
         print(f"Ошибка: {error}", file=sys.stderr)
         return 1
     except SQLAlchemyError as error:
-        logger.debug("database error", exc_info=error)
+        log_database_error(error)
         print(
-            f"Ошибка базы данных ({type(error).__name__}). Проверьте MAILBOT_DATABASE_URL "
-            "и доступ к базе; «mailbot check» покажет подробнее.",
+            f"Ошибка базы данных: {describe_database_error(error)}. "
+            "«mailbot check» проверит настройки и доступ к базе.",
             file=sys.stderr,
         )
         return 1

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
-import ssl
+import logging
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiosmtplib
@@ -15,10 +15,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailbot.cli.common import settings_from
+from mailbot.cli.connection_problems import describe_connection_error
 from mailbot.config import Settings
 from mailbot.db.engine import create_db_engine
 from mailbot.db.migrate import current_revision, head_revision
+from mailbot.db.problems import describe_database_error, log_database_error, parse_database_url
 from mailbot.app import require_sqlite_file
+from mailbot.env_file import inspect_env_file, resolve_env_file
 from mailbot.errors import ConfigurationError, FetchError
 from mailbot.intake.connection import connect
 from mailbot.intake.waiting import supports_idle
@@ -43,8 +46,10 @@ def register(commands: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    env_file = resolve_env_file(getattr(args, "env_file", None))
     checks: list[Callable[[Settings], CheckResult]] = [check_required, check_database, check_imap, check_smtp]
-    results = [check(settings) for check in checks]
+    results = [check_env_file(env_file)] if env_file.is_file() else []
+    results += [check(settings) for check in checks]
     for result in results:
         mark = "  ОК  " if result.ok else "ОШИБКА"
         print(f"[{mark}] {result.title}: {result.detail}")
@@ -53,8 +58,27 @@ def handle(args: argparse.Namespace) -> int:
     return 0 if not failed else 1
 
 
+def check_env_file(path: Path) -> CheckResult:
+    title = f"Файл настроек {path}"
+    problems = inspect_env_file(path, Settings.env_names())
+    details = []
+    if problems.unknown_names:
+        details.append(
+            f"{'неизвестная настройка' if len(problems.unknown_names) == 1 else 'неизвестные настройки'} "
+            f"{', '.join(problems.unknown_names)}: проверьте написание по service.env.example"
+        )
+    if problems.unparsed_lines:
+        numbers = ", ".join(str(line) for line in problems.unparsed_lines)
+        details.append(f"не разобраны строки {numbers}: нужен вид ИМЯ=значение")
+    if details:
+        return CheckResult(False, title, "; ".join(details))
+    return CheckResult(True, title, "все строки понятны")
+
+
 def check_required(settings: Settings) -> CheckResult:
     missing = settings.missing_for_daemon()
+    if len(missing) == 1:
+        return CheckResult(False, "Настройки", f"не задан {missing[0]} (см. service.env.example)")
     if missing:
         return CheckResult(False, "Настройки", "не заданы " + ", ".join(missing) + " (см. service.env.example)")
     return CheckResult(True, "Настройки", "обязательные настройки заданы")
@@ -63,16 +87,20 @@ def check_required(settings: Settings) -> CheckResult:
 def check_database(settings: Settings) -> CheckResult:
     title = "База данных"
     try:
+        parse_database_url(settings.database_url_effective)
         require_sqlite_file(settings.database_url_effective)
-    except ConfigurationError:
-        return CheckResult(False, title, "файл базы не найден: проверьте MAILBOT_DATABASE_URL или выполните «mailbot db upgrade»")
+    except ConfigurationError as error:
+        return CheckResult(False, title, str(error))
     try:
         engine = create_db_engine(settings.database_url_effective)
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         revision, head = current_revision(engine), head_revision()
+    except ConfigurationError as error:
+        return CheckResult(False, title, str(error))
     except SQLAlchemyError as error:
-        return CheckResult(False, title, f"нет доступа ({type(error).__name__}); проверьте MAILBOT_DATABASE_URL")
+        log_database_error(error, logging.WARNING)
+        return CheckResult(False, title, f"нет доступа: {describe_database_error(error)}")
     if revision != head:
         return CheckResult(False, title, f"схема версии {revision or 'не создана'}, нужна {head}: выполните «mailbot db upgrade»")
     return CheckResult(True, title, f"доступна, схема актуальна ({head})")
@@ -85,7 +113,7 @@ def check_imap(settings: Settings) -> CheckResult:
     try:
         client = connect(settings)
     except FetchError as error:
-        return CheckResult(False, title, f"не удалось подключиться или войти ({_cause(error)}). Проверьте адрес, "
+        return CheckResult(False, title, f"не удалось подключиться или войти ({describe_connection_error(error)}). Проверьте адрес, "
                            "порт, MAILBOT_IMAP_SECURITY, MAILBOT_TLS_CA_FILE, имя пользователя и пароль")
     try:
         if not client.folder_exists(settings.imap_folder):
@@ -103,31 +131,13 @@ def check_smtp(settings: Settings) -> CheckResult:
     try:
         asyncio.run(_smtp_handshake(settings))
     except (aiosmtplib.SMTPException, OSError) as error:
-        return CheckResult(False, title, f"не удалось подключиться или войти ({_cause(error)}). Проверьте адрес, "
+        return CheckResult(False, title, f"не удалось подключиться или войти ({describe_connection_error(error)}). Проверьте адрес, "
                            "порт, MAILBOT_SMTP_SECURITY, MAILBOT_TLS_CA_FILE, имя пользователя и пароль")
+    if not settings.smtp_user:
+        return CheckResult(True, title, "соединение установлено; вход не настроен, так как MAILBOT_SMTP_USER пуст")
     return CheckResult(True, title, "соединение и вход выполнены")
 
 
 async def _smtp_handshake(settings: Settings) -> None:
     async with smtp_client(settings) as smtp:
         await smtp.noop()
-
-
-CAUSES_RU = {
-    ConnectionRefusedError: "соединение отклонено: сервер не слушает этот порт",
-    TimeoutError: "сервер не ответил вовремя",
-    socket.gaierror: "имя сервера не найдено",
-}
-
-
-def _cause(error: BaseException) -> str:
-    """Name the root cause of a connection failure in Russian where it is a common one."""
-    root: BaseException = error
-    while root.__cause__ is not None:
-        root = root.__cause__
-    for error_class, text in CAUSES_RU.items():
-        if isinstance(root, error_class):
-            return text
-    if isinstance(root, ssl.SSLCertVerificationError):
-        return f"сертификат сервера не прошёл проверку: {root.verify_message}"
-    return f"{type(root).__name__}: {root}"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from mailbot.classify import load_classifier
 from mailbot.cli.common import print_json, settings_from
 from mailbot.errors import MailbotError
+from mailbot.os_errors import os_error_ru
 from mailbot.parse import ParsedMessage, parse_message
 
 KIND_RU = {
@@ -36,9 +38,18 @@ def handle(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:
         raise MailbotError(f"файл {args.file} не найден") from error
     except OSError as error:
-        raise MailbotError(f"не удалось прочитать файл {args.file} ({type(error).__name__})") from error
+        raise MailbotError(f"не удалось прочитать файл {args.file}: {os_error_ru(error)}") from error
+    if not raw.strip():
+        raise MailbotError(f"файл {args.file} пуст: в нём нет письма")
+
     settings = settings_from(args)
     parsed = parse_message(raw, ticket_prefix=settings.ticket_prefix, max_depth=settings.max_mime_depth)
+    if _has_no_headers(parsed):
+        print(
+            f"Внимание: в файле {args.file} не найдено заголовков From, Subject, Date и Message-ID. "
+            "Возможно, это не письмо в формате .eml; ниже показано, как служба прочла бы такие данные.",
+            file=sys.stderr,
+        )
     verdict = load_classifier().classify(parsed.subject, parsed.reply_text)
     if args.json:
         print_json(parsed.to_json() | {"process": verdict.to_json()})
@@ -63,6 +74,11 @@ def describe(parsed: ParsedMessage, process: dict[str, object]) -> str:
 
 
 def _process_line(process: dict[str, object]) -> str:
+    confidence = f"уверенность {float(str(process['confidence'])):.0%}"
     if process["code"] is None:
-        return f"Процесс:       не обращение (уверенность {process['confidence']})"
-    return f"Процесс:       {process['code']} (уверенность {process['confidence']})"
+        return f"Процесс:       не обращение ({confidence})"
+    return f"Процесс:       {process['code']} ({confidence})"
+
+
+def _has_no_headers(parsed: ParsedMessage) -> bool:
+    return parsed.from_ is None and not parsed.subject and parsed.message_id is None and parsed.date is None

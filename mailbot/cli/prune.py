@@ -30,6 +30,8 @@ def register(commands: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    if args.days is not None and args.days <= 0:
+        raise ConfigurationError(f"--days: срок хранения должен быть больше нуля дней, указано {args.days}.")
     days = args.days if args.days is not None else settings.raw_retention_days
     if days <= 0:
         raise ConfigurationError(

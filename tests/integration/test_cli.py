@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -84,8 +85,27 @@ def test_check_reaches_every_server(
 ) -> None:
     code, out, _ = run_cli(capsys, "--env-file", str(env_file), "check")
     assert code == 0, out
-    assert out.count("[  ОК  ]") == 4
+    assert out.count("[  ОК  ]") == 5
+    assert f"[  ОК  ] Файл настроек {env_file}: все строки понятны" in out
     assert "Все проверки пройдены." in out
+
+
+def test_check_finds_misspelt_settings(
+    imap_server: ImapServer, smtp_sink: SmtpSink, daemon: Daemon, env_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = env_file.read_text(encoding="utf-8").replace("MAILBOT_IMAP_PASSWORD=", "MAILBOT_IMAP_PASWORD=")
+    env_file.write_text(text + "просто строка без знака равенства\n", encoding="utf-8")
+
+    code, out, err = run_cli(capsys, "--env-file", str(env_file), "check")
+
+    assert code == 1
+    lines = text.count("\n") + 1
+    assert (
+        f"[ОШИБКА] Файл настроек {env_file}: неизвестная настройка MAILBOT_IMAP_PASWORD: проверьте написание "
+        f"по service.env.example; не разобраны строки {lines}: нужен вид ИМЯ=значение"
+    ) in out
+    assert "[ОШИБКА] Настройки: не задан MAILBOT_IMAP_PASSWORD (см. service.env.example)" in out
+    assert imap_server.password not in out + err
 
 
 def test_check_reports_wrong_password(
@@ -98,8 +118,48 @@ def test_check_reports_wrong_password(
     code, out, err = run_cli(capsys, "--env-file", str(env_file), "check")
     assert code == 1
     assert "[ОШИБКА] IMAP" in out
+    assert "сервер отклонил имя пользователя или пароль (MAILBOT_IMAP_USER, MAILBOT_IMAP_PASSWORD)" in out
     assert "wrong-password-123" not in out + err
     assert imap_server.password not in out + err
+
+
+def test_run_once_explains_wrong_password(
+    imap_server: ImapServer, smtp_sink: SmtpSink, env_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = env_file.read_text(encoding="utf-8").replace(
+        f"MAILBOT_IMAP_PASSWORD={imap_server.password}", "MAILBOT_IMAP_PASSWORD=wrong-password-123"
+    )
+    env_file.write_text(wrong, encoding="utf-8")
+
+    code, _, err = run_cli(capsys, "--env-file", str(env_file), "run", "--once")
+
+    assert code == 1
+    assert "Ошибка IMAP: сервер отклонил имя пользователя или пароль" in err
+    assert "IMAP connection failed: IMAP 127.0.0.1" in err
+    assert "wrong-password-123" not in err
+    assert imap_server.password not in err
+
+
+def test_check_smtp_user_without_auth(
+    imap_server: ImapServer, smtp_sink: SmtpSink, daemon: Daemon, env_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with env_file.open("a", encoding="utf-8") as env:
+        env.write("MAILBOT_SMTP_USER=it@committee.example\nMAILBOT_SMTP_PASSWORD=secret-smtp-456\n")
+
+    code, out, err = run_cli(capsys, "--env-file", str(env_file), "check")
+
+    assert code == 1
+    assert "сервер не предлагает вход по паролю: оставьте MAILBOT_SMTP_USER пустым" in out
+    assert "secret-smtp-456" not in out + err
+
+
+def test_check_smtp_without_login(
+    imap_server: ImapServer, smtp_sink: SmtpSink, daemon: Daemon, env_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(capsys, "--env-file", str(env_file), "check")
+
+    assert code == 0, out
+    assert "соединение установлено; вход не настроен, так как MAILBOT_SMTP_USER пуст" in out
 
 
 def test_missing_env_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -147,6 +207,58 @@ def test_parse_json_on_every_fixture(capsys: pytest.CaptureFixture[str], tmp_pat
         assert parsed["kind"] == expected["kind"], name
         assert parsed["ticket_number"] == expected.get("ticket_number"), name
         assert set(parsed["process"]) == {"code", "confidence"}, name
+
+
+def test_parse_text_shows_confidence_percent(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    empty = tmp_path / "empty.env"
+    empty.write_text("", encoding="utf-8")
+    fixture = sorted(FIXTURES.glob("*.eml"))[0]
+
+    code, out, err = run_cli(capsys, "--env-file", str(empty), "parse", str(fixture))
+
+    assert code == 0, err
+    assert re.search(r"^Процесс: .*\(уверенность \d{1,3}%\)$", out, re.MULTILINE), out
+    assert "Внимание" not in err
+
+
+def test_parse_empty_file_rejected(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    blank = tmp_path / "blank.eml"
+    blank.write_bytes(b"\r\n  \n")
+
+    code, out, err = run_cli(capsys, "parse", str(blank))
+
+    assert code == 1
+    assert f"файл {blank} пуст: в нём нет письма" in err
+    assert out == ""
+
+
+def test_parse_warns_about_headerless_data(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    garbage = tmp_path / "photo.eml"
+    garbage.write_bytes(bytes(range(256)) * 8)
+
+    code, out, err = run_cli(capsys, "parse", str(garbage), "--json")
+
+    assert code == 0
+    assert "не найдено заголовков From, Subject, Date и Message-ID" in err
+    assert json.loads(out)["from"] is None
+
+
+def test_parse_folder_explained(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run_cli(capsys, "parse", str(tmp_path))
+
+    assert code == 1
+    assert f"не удалось прочитать файл {tmp_path}: указана папка, а нужен файл" in err
+
+
+@pytest.mark.parametrize("days", ["-5", "0"])
+def test_prune_rejects_days_below_one(capsys: pytest.CaptureFixture[str], tmp_path: Path, days: str) -> None:
+    empty = tmp_path / "empty.env"
+    empty.write_text("", encoding="utf-8")
+
+    code, _, err = run_cli(capsys, "--env-file", str(empty), "prune", "--days", days)
+
+    assert code == 2
+    assert f"--days: срок хранения должен быть больше нуля дней, указано {days}." in err
 
 
 # Training takes most of this test's time and does not depend on the IMAP server.
