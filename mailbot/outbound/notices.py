@@ -35,6 +35,7 @@ def queue_acknowledgement(
         "process_title": Process(ticket.process).title_ru if ticket.process else None,
         "received_at": ticket.received_at.astimezone(settings.tz),
         "due_date": ticket.due_date,
+        "due_at": ticket.due_at.astimezone(settings.tz),
         "requester_name": ticket.requester_name,
         "signature": settings.display_name,
     }

@@ -56,6 +56,7 @@ def queue_staff_announcement(
         "confidence": ticket.confidence,
         "received_at": ticket.received_at.astimezone(settings.tz),
         "due_date": ticket.due_date,
+        "due_at": ticket.due_at.astimezone(settings.tz),
         "text": text,
         "attachments": [item.filename for item in attached] + [_stored_file_note(settings, item) for item in left],
         "channel_title": CHANNEL_RU[ticket.channel],
@@ -145,7 +146,7 @@ def _queue_to_staff(
     message = compose(rendered, envelope, message_id=message_id, attachments=attachments)
     row = enqueue(session, message, kind=kind, envelope_from=settings.address, ticket=ticket)
     add_entry(
-        session, ticket, direction=Direction.INTERNAL, kind=kind, text=", ".join(recipients),
+        session, ticket, direction=Direction.INTERNAL, kind=kind, text="Кому: " + ", ".join(recipients),
         author=settings.address, message_id=message_id, outbox=row,
     )
     return row

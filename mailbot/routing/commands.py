@@ -129,13 +129,15 @@ def _parse_line(word: str, argument: str, line: str) -> Command | CommandError:
 
 def _parse_due(line: str, argument: str) -> Command | CommandError:
     match = _DATE.match(argument)
-    try:
-        if match is None:
-            raise ValueError(argument)
-        day, month, year = (int(part) for part in match.groups())
-        return Command(CommandName.DUE, argument, due_date=datetime.date(year, month, day))
-    except ValueError:
+    if match is None:
         return CommandError(line, "после #срок укажите дату в виде ДД.ММ.ГГГГ, например #срок 15.01.2027")
+
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        due_date = datetime.date(year, month, day)
+    except ValueError:
+        return CommandError(line, f"даты {argument} не существует: проверьте день и месяц")
+    return Command(CommandName.DUE, argument, due_date=due_date)
 
 
 def _parse_oral(line: str, argument: str) -> Command | CommandError:

@@ -71,7 +71,9 @@ def open_oral_request(
     """Register a request an employee made by phone or in person.
 
     The staff member who writes it down takes the ticket; it is due by the
-    end of the working day on which it was taken.
+    end of the working day on which it was taken. The announcement goes to
+    that staff member, as the assignee, so that the number and the thread
+    to answer in reach them by mail.
     """
     taken_at = datetime.datetime.now(datetime.UTC)
     classification = context.classifier.classify(parsed.subject, text)
@@ -89,13 +91,15 @@ def open_oral_request(
     )
     ticket = open_ticket(session, request, prefix=context.settings.ticket_prefix, tz=context.settings.tz)
     ticket.assignee = staff_address
+    attachments = store_attachments(context, parsed)
     add_entry(
         session, ticket, direction=Direction.INBOUND, kind="oral_request", text=text,
         author=staff_address, message_id=parsed.message_id, inbound_id=inbound.id,
-        attachments=store_attachments(context, parsed),
+        attachments=attachments,
     )
     if address:
         queue_acknowledgement(session, context.settings, ticket, in_reply_to=None, references=())
+    queue_staff_announcement(session, context.settings, ticket, text, attachments)
     return ticket
 
 

@@ -60,7 +60,7 @@ def handle_staff_new_mail(
     oral = commands.get(CommandName.ORAL)
     errors = list(commands.errors)
     if oral is None and not errors:
-        errors.append(CommandError(commands.commands[0].line, NEEDS_TICKET))
+        errors.append(CommandError(commands.commands[0].line, _needs_ticket(parsed)))
     if errors or oral is None:
         return _reject(session, context, inbound, parsed, None, errors)
 
@@ -69,6 +69,13 @@ def handle_staff_new_mail(
         address=oral.address, text=commands.text,
     )
     return Outcome("oral_ticket", inbound, ticket=ticket)
+
+
+def _needs_ticket(parsed: ParsedMessage) -> str:
+    """Explain a ticket command in a mail that matched no ticket, naming the number its subject gives."""
+    if parsed.ticket_number:
+        return f"заявка {parsed.ticket_number} не найдена: проверьте номер в теме письма или ответьте на письмо заявки"
+    return NEEDS_TICKET
 
 
 def _reject(

@@ -28,7 +28,7 @@ from mailbot.scheduler.answers import (
     is_answered,
     is_answered_on_time,
 )
-from mailbot.tickets.views import CHANNEL_RU, ENTRY_KIND_RU
+from mailbot.tickets.views import CHANNEL_RU, ENTRY_KIND_RU, requester_label
 
 WEEK = datetime.timedelta(days=7)
 DUE_SOON = datetime.timedelta(days=7)
@@ -194,10 +194,9 @@ def _last_actions(session: Session, ticket_ids: list[int]) -> dict[int, ThreadEn
 def _line(row: _Row, now: datetime.datetime, tz: datetime.tzinfo, last_actions: dict[int, ThreadEntry]) -> TicketLine:
     ticket = row.ticket
     last = last_actions.get(ticket.id)
-    requester = f"{ticket.requester_name} <{ticket.requester_address}>" if ticket.requester_name else ticket.requester_address
     return TicketLine(
         number=ticket.number,
-        requester=requester,
+        requester=requester_label(ticket),
         process=ticket.process,
         process_title=Process(ticket.process).title_ru if ticket.process else None,
         channel=CHANNEL_RU[ticket.channel],

@@ -107,3 +107,14 @@ def entry_json(entry: ThreadEntry) -> dict[str, Any]:
             for item in entry.attachments
         ],
     }
+
+
+def requester_label(ticket: Ticket) -> str:
+    """Name the requester as «Имя <адрес>», or by whichever of the two is known.
+
+    An oral request registered by name only has no address.
+    """
+    name, address = ticket.requester_name.strip(), ticket.requester_address.strip()
+    if name and address:
+        return f"{name} <{address}>"
+    return name or address or "—"

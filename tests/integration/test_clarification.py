@@ -89,6 +89,15 @@ def test_too_short_request_is_asked(
     daemon.run_once()
     assert only_ticket(daemon).status == TicketStatus.CLARIFICATION
 
+    [question] = to_requesters(smtp_sink)
+    message = parse_sent(question.raw)
+    for kind in ("plain", "html"):
+        part = message.get_body(preferencelist=(kind,))
+        assert part is not None
+        text = part.get_content()
+        assert "Срок ответа: до " in text
+        assert "г.." not in text
+
 
 def test_clear_request_is_not_asked(
     imap_server: ImapServer, smtp_sink: SmtpSink, database_url: str, tmp_path: Path

@@ -14,7 +14,9 @@ from mailbot.daemon import Daemon
 from mailbot.db.models import Channel, ProcessCorrection, ThreadEntry, Ticket, TicketStatus
 from mailbot.demo.servers import ImapServer, SmtpSink
 from mailbot.demo.smtp_sink import ReceivedMail
+from mailbot.outbound.render import russian_datetime
 from mailbot.processes import Process
+from mailbot.tickets.views import requester_label
 from tests.app_fixtures import IT_ADDRESS, STAFF_ADDRESS, start_daemon
 from tests.integration.test_daemon import REQUESTER, parse_sent, request_mail
 
@@ -201,6 +203,26 @@ def test_invalid_command_gets_help_and_reaches_nobody(
     assert ticket.assignee is None
 
 
+@pytest.mark.parametrize(
+    ("subject", "reason"),
+    [
+        ("RE: [IT-2026-00099] заявка", "заявка IT-2026-00099 не найдена: проверьте номер в теме письма"),
+        ("Закрыть заявку", "эта команда относится к заявке: ответьте на письмо заявки"),
+    ],
+)
+def test_command_without_ticket_explained(
+    subject: str, reason: str, imap_server: ImapServer, smtp_sink: SmtpSink, desk: Daemon
+) -> None:
+    imap_server.append(staff_mail("#закрыть\nГотово.", in_reply_to=None, message_id="<s-lost@committee.example>",
+                                  subject=subject))
+    desk.run_once()
+
+    [help_mail] = mails_to(smtp_sink, STAFF_ADDRESS)
+    text = text_of(help_mail)
+    assert "#закрыть" in text
+    assert reason in text
+
+
 def test_hash_line_from_non_staff_is_plain_text(imap_server: ImapServer, smtp_sink: SmtpSink, desk: Daemon) -> None:
     open_first_ticket(imap_server, smtp_sink, desk)
     acknowledgement_id = str(parse_sent(mails_to(smtp_sink, REQUESTER)[0].raw)["Message-ID"])
@@ -246,7 +268,34 @@ def test_oral_request_registered_by_staff(imap_server: ImapServer, smtp_sink: Sm
     assert desk.context.calendar.is_working_day(local_due.date())
     assert (local_due.date() - datetime.datetime.now(desk.context.settings.tz).date()).days <= 4
     [acknowledgement] = mails_to(smtp_sink, "ivanova.mv@committee.example")
-    assert ticket.number in text_of(acknowledgement)
+    acknowledgement_text = text_of(acknowledgement)
+    assert ticket.number in acknowledgement_text
+    assert "Ваше устное обращение зарегистрировано" in acknowledgement_text
+    assert "Ответ будет дан до конца рабочего дня." in acknowledgement_text
+    assert "Письменный ответ" not in acknowledgement_text
+    assert f"Срок ответа: до {russian_datetime(local_due)}" in acknowledgement_text
+    [announcement] = mails_to(smtp_sink, STAFF_ADDRESS)
+    assert parse_sent(announcement.raw)["Subject"].startswith(f"[{ticket.number}] Новая заявка")
+    assert "Обращение: по телефону" in text_of(announcement)
+    assert f"Срок ответа: до {russian_datetime(local_due)}" in text_of(announcement)
+
+
+def test_oral_request_by_name_only(imap_server: ImapServer, smtp_sink: SmtpSink, desk: Daemon) -> None:
+    imap_server.append(staff_mail(
+        "#устно лично Белова Анна Петровна\nНужна учётная запись для нового сотрудника.",
+        in_reply_to=None, message_id="<oral-2@committee.example>", subject="Учётная запись",
+    ))
+    desk.run_once()
+    ticket = ticket_of(desk)
+    assert ticket.channel == Channel.IN_PERSON
+    assert ticket.requester_address == ""
+    assert requester_label(ticket) == "Белова Анна Петровна"
+    [announcement] = mails_to(smtp_sink, STAFF_ADDRESS)
+    text = text_of(announcement)
+    assert ticket.number in text
+    assert "Заявитель: Белова Анна Петровна\n" in text
+    assert "<>" not in text
+    assert len(smtp_sink.messages) == 1
 
 
 def test_reopen_rules(imap_server: ImapServer, smtp_sink: SmtpSink, desk: Daemon) -> None:

@@ -192,7 +192,8 @@ def test_reminder_mail_content(application: Application) -> None:
     assert before_mail["Auto-Submitted"] == "auto-replied"
     before_text = plain_text(before)
     assert "остался 1 рабочий день" in before_text
-    assert "ответ нужен до 15 июня 2026 г." in before_text
+    assert "ответ нужен до 15 июня 2026 г.\n" in before_text
+    assert "г.." not in before_text
     assert "Иванова Мария Викторовна <ivanova.mv@committee.example>" in before_text
 
     overdue_mail = parse(overdue)
