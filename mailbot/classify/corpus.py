@@ -18,7 +18,13 @@ CORRECTION_WEIGHT = 3.0
 
 
 class CorpusError(ValueError):
-    """A labelled file has a line that is not a valid item."""
+    """A labelled file has a line that is not a valid item; `reason` says why, in Russian."""
+
+    def __init__(self, path: Path, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,17 +96,32 @@ def _parse_lines(lines: Iterable[str], path: Path) -> Iterator[LabelledItem]:
             continue
         try:
             record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise CorpusError(path, number, f"строка не является JSON (ошибка в позиции {error.colno})") from error
+        try:
             yield _item_from_record(record)
-        except (ValueError, KeyError, TypeError) as error:
-            raise CorpusError(f"{path}:{number}: invalid item: {error}") from error
+        except _InvalidItem as error:
+            raise CorpusError(path, number, str(error)) from error
 
 
-def _item_from_record(record: dict[str, object]) -> LabelledItem:
+class _InvalidItem(ValueError):
+    """A JSON record that is not a labelled item; the message is Russian."""
+
+
+def _item_from_record(record: object) -> LabelledItem:
+    if not isinstance(record, dict):
+        raise _InvalidItem("строка должна быть объектом JSON в фигурных скобках")
+    if "process" not in record:
+        raise _InvalidItem("нет поля process")
+
     code = record["process"]
-    if code is not None and (not isinstance(code, int) or isinstance(code, bool)):
-        raise ValueError(f"process must be 1-8 or null, got {code!r}")
+    valid_codes = {int(process) for process in Process}
+    if code is not None and (isinstance(code, bool) or not isinstance(code, int) or code not in valid_codes):
+        shown = json.dumps(code, ensure_ascii=False)
+        raise _InvalidItem(f"process должен быть числом от 1 до 8 или null, а указано {shown}")
+
     subject = record.get("subject") or ""
     body = record.get("body") or ""
     if not isinstance(subject, str) or not isinstance(body, str):
-        raise ValueError("subject and body must be strings")
+        raise _InvalidItem("поля subject и body должны быть строками")
     return LabelledItem(subject=subject, body=body, process=None if code is None else Process(code))

@@ -28,6 +28,10 @@ from mailbot.os_errors import os_error_ru
 DATA_DIR = Path(__file__).resolve().parent.parent / "classify" / "data"
 DEFAULT_CORPORA = (DATA_DIR / "corpus.jsonl", DATA_DIR / "corpus-extra.jsonl")
 PROCESS_COLUMN_WIDTH = 48
+LINE_EXAMPLE = json.dumps(
+    {"subject": "Не печатает принтер", "body": "Принтер в кабинете 214 не печатает.", "process": 1},
+    ensure_ascii=False,
+)
 
 TABLE_HEADERS_RU = ("Процесс", "Точность", "Полнота", "F1", "Обращений")
 TEXT_RU: dict[str, str] = {
@@ -40,7 +44,10 @@ TEXT_RU: dict[str, str] = {
     ),
     "corpus_help": "размеченный файл JSONL; можно указать несколько (по умолчанию корпус из пакета)",
     "corrections_help": "файл JSONL с исправлениями сотрудников ИТ; они заменяют обращения с тем же текстом",
-    "output_help": "куда записать модель (по умолчанию модель в пакете)",
+    "output_help": (
+        "куда записать модель (по умолчанию заменяется модель в пакете, "
+        "которую служба загружает при запуске)"
+    ),
     "seed_help": "зерно случайных чисел для разбиения при калибровке (по умолчанию 0)",
     "eval_help": "оценить модель на размеченном файле",
     "eval_description": "Считает macro-F1, точность и долю обращений выше порога уверенности.",
@@ -51,7 +58,13 @@ TEXT_RU: dict[str, str] = {
     "explain_help": "показать, к какому процессу модель относит письмо и почему",
     "explain_file_help": "письмо в формате .eml",
     "trained": "Модель {version} обучена на {items} обращениях и записана в {path}.",
-    "corpus_error": "не удалось прочитать размеченный файл: {error}",
+    "replaced_shipped": "Модель в пакете заменена; служба начнёт её использовать после перезапуска.",
+    "line_error": (
+        "файл {path}, строка {line}: {reason}.\n"
+        "Каждая строка файла — объект JSON с полями subject, body и process, например:\n"
+        '{example}\n'
+        "process — код процесса от 1 до 8 или null, если письмо не является обращением."
+    ),
     "model_error": "не удалось загрузить модель: {error}",
     "read_error": "не удалось прочитать файл {path}: {error}",
     "threshold_error": "порог уверенности должен быть числом от 0 до 1, получено {value}",
@@ -127,6 +140,8 @@ def handle_train(args: argparse.Namespace) -> int:
     model = train(items, seed=args.seed)
     save(model, args.output)
     print(TEXT_RU["trained"].format(version=model.version, items=model.training_items, path=args.output))
+    if args.output.resolve() == DEFAULT_MODEL_PATH:
+        print(TEXT_RU["replaced_shipped"])
     return 0
 
 
@@ -226,7 +241,9 @@ def _read_items(paths: list[Path]) -> list[LabelledItem]:
     except OSError as error:
         raise MailbotError(TEXT_RU["read_error"].format(path=error.filename, error=os_error_ru(error))) from error
     except CorpusError as error:
-        raise MailbotError(TEXT_RU["corpus_error"].format(error=error)) from error
+        raise MailbotError(
+            TEXT_RU["line_error"].format(path=error.path, line=error.line, reason=error.reason, example=LINE_EXAMPLE)
+        ) from error
 
 
 def _load(path: Path | None) -> Classifier:

@@ -34,3 +34,18 @@ def shorten(text: str, width: int) -> str:
     """Fold whitespace and cut `text` to `width` characters, ending with «…» when cut."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def shorten_words(text: str, width: int) -> str:
+    """Fold whitespace and cut `text` to at most `width` characters at a word boundary, ending with «…» when cut.
+
+    A single word longer than `width` is cut inside the word, since there is no boundary to cut at.
+    """
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]
+    boundary = head.rfind(" ")
+    if boundary > 0 and text[width - 1] != " ":
+        head = head[:boundary]
+    return head.rstrip(" ,.;:-") + "…"

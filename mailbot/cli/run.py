@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import logging
 import signal
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
 from mailbot.app import build_application
 from mailbot.cli.common import settings_from
+from mailbot.config import Settings
 from mailbot.daemon import Daemon
+from mailbot.db.models import OutboxMessage, OutboxState, utcnow
 from mailbot.errors import ConfigurationError
+from mailbot.outbound.render import russian_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +29,8 @@ def register(commands: Any) -> None:
         description="Принимает письма из IMAP, регистрирует заявки и отправляет письма по SMTP.",
     )
     parser.add_argument(
-        "--once", action="store_true", help="обработать то, что уже пришло, и завершиться"
+        "--once", action="store_true",
+        help="обработать то, что уже пришло, отправить письма, время отправки которых наступило, и завершиться",
     )
     parser.set_defaults(handler=handle)
 
@@ -40,11 +48,42 @@ def handle(args: argparse.Namespace) -> int:
             f"Получено писем: {result.stored}, обработано: {result.processed}, "
             f"отправлено: {result.sent}."
         )
+        waiting = describe_waiting(application.session_factory, settings)
+        if waiting:
+            print(waiting)
         return 0
     _install_signal_handlers(daemon)
     logger.info("daemon started", extra={"mailbox": daemon.mailbox})
     daemon.run_forever()
     return 0
+
+
+def describe_waiting(session_factory: sessionmaker[Session], settings: Settings) -> str:
+    """Describe the pending mail whose retry time has not come yet, or return "" when there is none.
+
+    After an SMTP failure the outbox postpones every pending mail with
+    exponential back-off, so `run --once` sends nothing until that time.
+    """
+    waiting = (OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at > utcnow())
+    with session_factory() as session:
+        count = session.scalar(select(func.count()).select_from(OutboxMessage).where(*waiting)) or 0
+        next_attempt = session.scalar(
+            select(OutboxMessage.next_attempt_at).where(*waiting).order_by(OutboxMessage.next_attempt_at).limit(1)
+        )
+    if not count or next_attempt is None:
+        return ""
+    return (
+        f"Ждут повторной отправки: {count}, ближайшая попытка {_attempt_time(next_attempt, settings)}. "
+        "Отправить их сейчас: mailbot outbox retry --waiting, затем mailbot run --once."
+    )
+
+
+def _attempt_time(moment: datetime.datetime, settings: Settings) -> str:
+    """Render a retry time as «в 10:42» when it is today in settings.tz, else with its date."""
+    local = moment.astimezone(settings.tz)
+    if local.date() == utcnow().astimezone(settings.tz).date():
+        return f"в {local:%H:%M}"
+    return russian_datetime(moment, settings.tz)
 
 
 def _install_signal_handlers(daemon: Daemon) -> None:

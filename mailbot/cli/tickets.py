@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from tabulate import tabulate
 
 from mailbot.app import open_database
-from mailbot.cli.common import print_json, settings_from, shorten
+from mailbot.cli.common import print_json, settings_from, shorten_words
 from mailbot.config import Settings
 from mailbot.db.engine import create_session_factory
 from mailbot.db.models import ThreadEntry, Ticket, TicketFeedback, TicketStatus
@@ -28,11 +28,17 @@ from mailbot.tickets.views import (
     describe_status_change,
     entry_json,
     rating_json,
+    requester_label,
     ticket_json,
 )
 
 SUBJECT_WIDTH = 48
 RATING_COMMENT_WIDTH = 80
+
+# `tickets list --status` accepts the Russian word the table shows as well as the stored English value.
+STATUS_BY_NAME: dict[str, TicketStatus] = {status.value: status for status in TicketStatus} | {
+    word: status for status, word in STATUS_RU.items()
+}
 
 
 def register(commands: Any) -> None:
@@ -42,7 +48,10 @@ def register(commands: Any) -> None:
     list_parser = actions.add_parser("list", help="список заявок", description="Список заявок, новые сверху.")
     list_parser.add_argument("--json", action="store_true", help="вывести в JSON")
     list_parser.add_argument(
-        "--status", choices=[status.value for status in TicketStatus], help="только заявки с этим статусом"
+        "--status", type=_normalize_status, choices=sorted(STATUS_BY_NAME), metavar="СТАТУС",
+        help="только заявки с этим статусом: " + ", ".join(
+            f"«{STATUS_RU[status]}» ({status.value})" for status in TicketStatus
+        ),
     )
     list_parser.add_argument("--limit", type=int, default=None, metavar="N", help="не больше N заявок")
     list_parser.set_defaults(handler=handle_list)
@@ -72,6 +81,11 @@ def register(commands: Any) -> None:
     export_parser.set_defaults(handler=handle_export_corrections)
 
 
+def _normalize_status(text: str) -> str:
+    """Lower-case a --status value and fold its spaces, so that «Дан  ответ» matches «дан ответ»."""
+    return " ".join(text.split()).lower()
+
+
 def load_tickets(settings: Settings, *, status: str | None = None, limit: int | None = None) -> list[Ticket]:
     return load_tickets_with_ratings(settings, status=status, limit=limit)[0]
 
@@ -91,17 +105,33 @@ def load_tickets_with_ratings(
         return tickets, feedback_by_ticket(session, [ticket.id for ticket in tickets])
 
 
+def count_tickets(settings: Settings, *, status: str | None = None) -> int:
+    """Count the tickets, or those with `status` (a TicketStatus value)."""
+    session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
+    with session_factory() as session:
+        query = select(func.count()).select_from(Ticket)
+        if status:
+            query = query.where(Ticket.status == TicketStatus(status))
+        return int(session.scalar(query) or 0)
+
+
 def handle_list(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    tickets, ratings = load_tickets_with_ratings(settings, status=args.status, limit=args.limit)
+    status = STATUS_BY_NAME[args.status].value if args.status else None
+    tickets, ratings = load_tickets_with_ratings(settings, status=status, limit=args.limit)
     if args.json:
         print_json([ticket_json(ticket) | rating_json(ratings.get(ticket.id)) for ticket in tickets])
         return 0
+    status_phrase = f" со статусом «{STATUS_RU[TicketStatus(status)]}»" if status else ""
     if not tickets:
-        print("Заявок нет.")
+        print(f"Заявок{status_phrase} нет.")
         return 0
+    total = count_tickets(settings, status=status)
     print(render_table(tickets, settings))
-    print(f"\nВсего заявок: {len(tickets)}")
+    if len(tickets) < total:
+        print(f"\nПоказано заявок{status_phrase}: {len(tickets)} из {total}")
+    else:
+        print(f"\nВсего заявок{status_phrase}: {total}")
     return 0
 
 
@@ -111,8 +141,8 @@ def render_table(tickets: list[Ticket], settings: Settings) -> str:
             ticket.number,
             STATUS_RU[ticket.status],
             ticket.process or "—",
-            ticket.requester_address,
-            shorten(ticket.subject, SUBJECT_WIDTH),
+            ticket.requester_address or ticket.requester_name or "—",
+            shorten_words(ticket.subject, SUBJECT_WIDTH),
             russian_datetime(ticket.received_at, settings.tz),
             russian_date(ticket.due_date),
         ]
@@ -151,7 +181,7 @@ def describe_ticket(ticket: Ticket, settings: Settings, feedback: TicketFeedback
         f"Заявка {ticket.number}",
         f"  Статус:       {STATUS_RU[ticket.status]}",
         f"  Процесс:      {process}",
-        f"  Заявитель:    {_requester(ticket)}",
+        f"  Заявитель:    {requester_label(ticket)}",
         f"  Канал:        {CHANNEL_RU[ticket.channel]}",
         f"  Тема:         {ticket.subject}",
         f"  Получено:     {russian_datetime(ticket.received_at, settings.tz)}",
@@ -170,14 +200,8 @@ def describe_ticket(ticket: Ticket, settings: Settings, feedback: TicketFeedback
 
 
 def _rating_line(feedback: TicketFeedback) -> str:
-    comment = shorten(feedback.comment, RATING_COMMENT_WIDTH)
+    comment = shorten_words(feedback.comment, RATING_COMMENT_WIDTH)
     return f"{feedback.rating} ({comment})" if comment else str(feedback.rating)
-
-
-def _requester(ticket: Ticket) -> str:
-    if ticket.requester_name:
-        return f"{ticket.requester_name} <{ticket.requester_address}>"
-    return ticket.requester_address
 
 
 def handle_set_process(args: argparse.Namespace) -> int:

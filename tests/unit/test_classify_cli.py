@@ -83,12 +83,31 @@ def test_train_with_corrections(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
     argv = ["classify", "train", "--corpus", str(small), "--corrections", str(corrections), "--output", str(output)]
     assert run(argv) == 0
-    assert "обучена на 41 обращениях" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "обучена на 41 обращениях" in out
+    assert "Модель в пакете заменена" not in out, "a model written elsewhere leaves the shipped one alone"
 
     from mailbot.classify import load_classifier
 
     result = load_classifier(output).classify(correction["subject"], correction["body"])
     assert result.process is Process.INFORMATION_REQUEST
+
+
+def test_train_default_output_says_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The default output is the package's model, so the test points that default at tmp_path.
+    shipped = tmp_path / "package" / "model.joblib"
+    shipped.parent.mkdir()
+    monkeypatch.setattr(classify, "DEFAULT_MODEL_PATH", shipped)
+    records = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines()]
+    small = write_jsonl(tmp_path / "small.jsonl", [record for record in records if record["process"] in (1, 2)][:40])
+
+    assert run(["classify", "train", "--corpus", str(small)]) == 0
+    out = capsys.readouterr().out
+    assert f"записана в {shipped}" in out
+    assert "Модель в пакете заменена; служба начнёт её использовать после перезапуска." in out
+    assert shipped.exists()
 
 
 def test_missing_file_reports_russian(tmp_path: Path) -> None:
@@ -99,8 +118,41 @@ def test_missing_file_reports_russian(tmp_path: Path) -> None:
 def test_invalid_line_reports_russian(tmp_path: Path) -> None:
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"subject": "", "body": "x", "process": 12}\n', "utf-8")
-    with pytest.raises(MailbotError, match="размеченный файл"):
+    with pytest.raises(MailbotError) as raised:
         run(["classify", "eval", str(broken)])
+    message = str(raised.value)
+    assert f"файл {broken}, строка 1: process должен быть числом от 1 до 8 или null, а указано 12" in message
+    assert '"process": 1}' in message, "the error shows a valid line"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("not json at all", "строка не является JSON (ошибка в позиции 1)"),
+        ('{"subject": "a", "body": "b", "process": "шесть"}', 'а указано "шесть"'),
+        ('{"subject": "a", "body": "b", "process": true}', "а указано true"),
+        ('{"subject": "a", "body": "b"}', "нет поля process"),
+        ('["a", "b", 1]', "строка должна быть объектом JSON"),
+        ('{"subject": 5, "body": "b", "process": 1}', "поля subject и body должны быть строками"),
+    ],
+)
+def test_invalid_line_names_file_line_reason(tmp_path: Path, line: str, reason: str) -> None:
+    valid = json.dumps({"subject": "Принтер", "body": "не печатает", "process": 1}, ensure_ascii=False)
+    labelled = tmp_path / "ev.jsonl"
+    labelled.write_text(f"{valid}\n\n{line}\n", "utf-8")
+    with pytest.raises(MailbotError) as raised:
+        run(["classify", "eval", str(labelled)])
+    message = str(raised.value)
+    assert message.startswith(f"файл {labelled}, строка 3: "), message
+    assert reason in message
+    assert "invalid item" not in message, "the English parser text is not shown"
+
+
+def test_train_invalid_corrections_line_russian(tmp_path: Path) -> None:
+    corrections = tmp_path / "corrections.jsonl"
+    corrections.write_text('{"subject": "a", "body": "b", "process": 0}\n', "utf-8")
+    with pytest.raises(MailbotError, match=r"строка 1: process должен быть числом от 1 до 8"):
+        run(["classify", "train", "--corrections", str(corrections), "--output", str(tmp_path / "m.joblib")])
 
 
 def test_bad_model_reports_russian(tmp_path: Path) -> None:
