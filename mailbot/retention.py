@@ -14,7 +14,7 @@ import logging
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.db.models import InboundMessage, InboundState, utcnow
+from mailbot.db.models import InboundMessage, InboundRaw, InboundState, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +40,13 @@ def prune_raw(
     last_id = 0
     while True:
         with session_factory.begin() as session:
-            batch = list(session.scalars(_prunable(cutoff).where(InboundMessage.id > last_id).limit(PRUNE_BATCH)))
-            for inbound in batch:
-                inbound.raw = header_block(inbound.raw)
+            batch = list(session.scalars(_prunable(cutoff).where(InboundRaw.inbound_id > last_id).limit(PRUNE_BATCH)))
+            for stored in batch:
+                stored.raw = header_block(stored.raw)
         pruned += len(batch)
         if len(batch) < PRUNE_BATCH:
             break
-        last_id = batch[-1].id
+        last_id = batch[-1].inbound_id
     if pruned:
         logger.info("raw mail pruned", extra={"pruned": pruned, "retention_days": days})
     return pruned
@@ -58,15 +58,16 @@ def count_prunable(session_factory: sessionmaker[Session], days: int) -> int:
         return session.scalar(select(func.count()).select_from(_prunable(cutoff).subquery())) or 0
 
 
-def _prunable(cutoff: datetime.datetime) -> Select[InboundMessage]:
-    # A pruned row's raw is shorter than its recorded size, so it is not
-    # picked again.
+def _prunable(cutoff: datetime.datetime) -> Select[InboundRaw]:
+    # A pruned message's raw is shorter than its recorded size, so it is
+    # not picked again.
     return (
-        select(InboundMessage)
+        select(InboundRaw)
+        .join(InboundMessage, InboundMessage.id == InboundRaw.inbound_id)
         .where(
             InboundMessage.state.in_(PRUNABLE_STATES),
             InboundMessage.received_at < cutoff,
-            func.length(InboundMessage.raw) >= InboundMessage.size,
+            func.length(InboundRaw.raw) >= InboundMessage.size,
         )
-        .order_by(InboundMessage.id)
+        .order_by(InboundRaw.inbound_id)
     )

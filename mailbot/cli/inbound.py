@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from tabulate import tabulate
 
 from mailbot.app import open_database
@@ -92,6 +93,7 @@ def _load(settings: Settings, outcome: str | None, limit: int) -> list[tuple[Inb
     with session_factory() as session:
         query = (
             select(InboundMessage, Ticket.number)
+            .options(joinedload(InboundMessage.content))
             .outerjoin(Ticket, Ticket.id == InboundMessage.ticket_id)
             .order_by(InboundMessage.id.desc())
             .limit(limit)
@@ -102,7 +104,7 @@ def _load(settings: Settings, outcome: str | None, limit: int) -> list[tuple[Inb
 
 
 def _describe(message: InboundMessage, ticket_number: str | None, settings: Settings) -> dict[str, Any]:
-    parsed = parse_message(message.raw, ticket_prefix=settings.ticket_prefix)
+    parsed = parse_message(message.content.raw, ticket_prefix=settings.ticket_prefix)
     return {
         "id": message.id,
         "uid": message.uid,

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from tabulate import tabulate
 
 from mailbot.app import build_application, open_database
@@ -67,23 +68,24 @@ def handle_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(args: argparse.Namespace) -> tuple[Any, InboundMessage]:
+def _load(args: argparse.Namespace, *, with_raw: bool = False) -> tuple[Any, InboundMessage]:
     settings = settings_from(args)
     session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
+    options = [joinedload(InboundMessage.content)] if with_raw else []
     with session_factory() as session:
-        message = session.get(InboundMessage, args.id)
+        message = session.get(InboundMessage, args.id, options=options)
     if message is None or message.state != InboundState.QUARANTINED:
         raise MailbotError(f"письма с ID {args.id} в карантине нет")
     return settings, message
 
 
 def handle_show(args: argparse.Namespace) -> int:
-    settings, message = _load(args)
+    settings, message = _load(args, with_raw=args.raw)
     print(f"Письмо {message.id}: UID {message.uid}, Message-ID {message.message_id or '—'}")
     print(f"Получено: {russian_datetime(message.received_at, settings.tz)}, размер {message.size} байт")
     print("\nОшибка:\n" + (message.error or "").rstrip())
     if args.raw:
-        print("\nИсходный текст:\n" + message.raw.decode("utf-8", errors="replace"))
+        print("\nИсходный текст:\n" + message.content.raw.decode("utf-8", errors="replace"))
     return 0
 
 

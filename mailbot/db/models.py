@@ -139,7 +139,6 @@ class InboundMessage(Base):
     uid: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[str | None] = mapped_column(String(998))
     body_sha256: Mapped[str] = mapped_column(String(64))
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime())
     stored_at: Mapped[datetime.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -151,6 +150,24 @@ class InboundMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
 
     ticket: Mapped[Ticket | None] = relationship()
+    # Raises instead of loading on attribute access, because a raw message
+    # may be tens of megabytes. Query InboundRaw or use joinedload().
+    content: Mapped[InboundRaw] = relationship(lazy="raise")
+
+
+class InboundRaw(Base):
+    """The raw bytes of one inbound message, as fetched from IMAP.
+
+    They have a table of their own because SQLite rewrites a whole record
+    on every UPDATE, so while they were a column of inbound_message, each
+    state change copied the message too. `inbound_id` is the rowid, so on SQLite the bytes can be
+    read and written through a blob handle on (inbound_raw, raw, inbound_id).
+    """
+
+    __tablename__ = "inbound_raw"
+
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id"), primary_key=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class TicketCounter(Base):

@@ -33,7 +33,9 @@ logger = logging.getLogger(__name__)
 __all__ = ["Outcome", "handle_message"]
 
 
-def handle_message(session: Session, context: Context, inbound: InboundMessage, parsed: ParsedMessage) -> Outcome:
+def handle_message(
+    session: Session, context: Context, inbound: InboundMessage, parsed: ParsedMessage, *, raw: bytes
+) -> Outcome:
     settings = context.settings
     reason = loop_reason(parsed, settings.address)
     if reason is not None:
@@ -51,7 +53,7 @@ def handle_message(session: Session, context: Context, inbound: InboundMessage, 
             )
         return Outcome("rejected", inbound, reason="outside_allowed_domains")
 
-    if is_staff_sender(inbound.raw, parsed.from_address or "", settings):
+    if is_staff_sender(raw, parsed.from_address or "", settings):
         outcome = _handle_staff(session, context, inbound, parsed, match)
         if outcome is not None:
             return outcome

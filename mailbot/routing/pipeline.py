@@ -25,10 +25,9 @@ import traceback
 from collections.abc import Iterator, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer, sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, sessionmaker
 
-from mailbot.db.models import InboundMessage, InboundState
+from mailbot.db.models import InboundMessage, InboundRaw, InboundState
 from mailbot.outbound.notices import queue_staff_notice
 from mailbot.parse import parse_message
 from mailbot.routing.context import Context
@@ -168,7 +167,6 @@ def _claim(session: Session, inbound_ids: Sequence[int]) -> list[InboundMessage]
     # messages another instance is handling; SQLite serialises writers.
     query = (
         select(InboundMessage)
-        .options(defer(InboundMessage.raw))
         .where(InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.STORED)
         .order_by(InboundMessage.id)
         .with_for_update(skip_locked=True)
@@ -177,14 +175,7 @@ def _claim(session: Session, inbound_ids: Sequence[int]) -> list[InboundMessage]
 
 
 def _handle(session: Session, context: Context, inbound: InboundMessage) -> Outcome:
-    # Set as loaded, not as changed, so the row is never written back.
-    set_committed_value(inbound, "raw", _read_raw(session, inbound.id))
-    outcome = _route(session, context, inbound)
-
-    # Drop the raw bytes before the state change is flushed: SQLite
-    # rewrites the whole row for it, which takes twice the message's size
-    # on top of whatever Python still holds.
-    session.expire(inbound, ["raw"])
+    outcome = _route(session, context, inbound, _read_raw(session, inbound.id))
     inbound.state = InboundState.PROCESSED
     inbound.outcome = outcome.name
     inbound.ticket = outcome.ticket
@@ -203,15 +194,15 @@ def _read_raw(session: Session, inbound_id: int) -> bytes:
     if connection.dialect.name == "sqlite":
         driver = connection.connection.driver_connection
         assert driver is not None, "a pooled SQLite connection has its sqlite3 connection"
-        with driver.blobopen(InboundMessage.__tablename__, "raw", inbound_id, readonly=True) as blob:
+        with driver.blobopen(InboundRaw.__tablename__, "raw", inbound_id, readonly=True) as blob:
             return bytes(blob.read())
-    return bytes(session.scalars(select(InboundMessage.raw).where(InboundMessage.id == inbound_id)).one())
+    return bytes(session.scalars(select(InboundRaw.raw).where(InboundRaw.inbound_id == inbound_id)).one())
 
 
-def _route(session: Session, context: Context, inbound: InboundMessage) -> Outcome:
+def _route(session: Session, context: Context, inbound: InboundMessage, raw: bytes) -> Outcome:
     settings = context.settings
-    parsed = parse_message(inbound.raw, ticket_prefix=settings.ticket_prefix, max_depth=settings.max_mime_depth)
-    return handle_message(session, context, inbound, parsed)
+    parsed = parse_message(raw, ticket_prefix=settings.ticket_prefix, max_depth=settings.max_mime_depth)
+    return handle_message(session, context, inbound, parsed, raw=raw)
 
 
 def quarantine(

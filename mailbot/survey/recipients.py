@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
-from mailbot.db.models import Direction, InboundMessage, ThreadEntry, Ticket
+from mailbot.db.models import Direction, InboundMessage, InboundRaw, ThreadEntry, Ticket
 from mailbot.parse import parse_message
 from mailbot.retention import header_block
 from mailbot.survey.csvfile import CsvFileError, CsvRow, normalize_header, read_csv_file
@@ -161,7 +161,11 @@ def _reply_authors(session: Session) -> set[str]:
 
 def _not_request_senders(session: Session) -> set[str]:
     """Read the sender of each stored human mail that opened no ticket, from its header block."""
-    query = select(InboundMessage.id, InboundMessage.raw).where(InboundMessage.outcome == NOT_REQUEST_OUTCOME)
+    query = (
+        select(InboundMessage.id, InboundRaw.raw)
+        .join(InboundRaw, InboundRaw.inbound_id == InboundMessage.id)
+        .where(InboundMessage.outcome == NOT_REQUEST_OUTCOME)
+    )
     senders = set()
     for message_id, raw in session.execute(query):
         parsed = parse_message(header_block(raw))

@@ -7,13 +7,16 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from mailbot.classify import load_classifier
 from mailbot.cli import main
 from mailbot.config import Settings
 from mailbot.daemon import Daemon
+from mailbot.db.engine import create_db_engine
+from mailbot.db.models import InboundMessage, InboundState
 from mailbot.demo.servers import ImapServer, SmtpSink
-from tests.integration.test_daemon import request_mail
+from tests.integration.test_daemon import REQUESTER, request_mail
 
 pytestmark = pytest.mark.integration
 
@@ -78,6 +81,35 @@ def test_run_once_and_tickets_commands(
     code, _, err = run_cli(capsys, "--env-file", str(env_file), "tickets", "show", "IT-2026-09999")
     assert code == 1
     assert "заявка IT-2026-09999 не найдена" in err
+
+
+def test_inbound_and_quarantine_read_raw_mail(
+    imap_server: ImapServer, smtp_sink: SmtpSink, settings: Settings, env_file: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    imap_server.append(request_mail(message_id="<cli-raw@committee.example>"))
+    code, _, err = run_cli(capsys, "--env-file", str(env_file), "run", "--once")
+    assert code == 0, err
+
+    code, out, _ = run_cli(capsys, "--env-file", str(env_file), "inbound", "list", "--json")
+    assert code == 0
+    [listed] = json.loads(out)
+    assert listed["from"] == REQUESTER
+    assert listed["subject"] == "Не печатает принтер в 305 кабинете"
+
+    engine = create_db_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(update(InboundMessage).values(state=InboundState.QUARANTINED, error="RuntimeError: test"))
+    engine.dispose()
+    code, out, _ = run_cli(capsys, "--env-file", str(env_file), "quarantine", "show", str(listed["id"]))
+    assert code == 0
+    assert "RuntimeError: test" in out
+    assert "Исходный текст" not in out
+
+    code, out, _ = run_cli(capsys, "--env-file", str(env_file), "quarantine", "show", str(listed["id"]), "--raw")
+    assert code == 0
+    assert "Исходный текст" in out
+    assert "Message-ID: <cli-raw@committee.example>" in out
 
 
 def test_check_reaches_every_server(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from mailbot.classify.model import Classification
 from mailbot.daemon import Daemon
@@ -95,8 +96,8 @@ def test_oversized_message_still_opens_ticket(
         ticket = session.scalars(select(Ticket)).one()
         request = session.scalars(select(ThreadEntry).where(ThreadEntry.kind == "request")).one()
         assert request.attachments == []
-        inbound = session.scalars(select(InboundMessage)).one()
-    assert inbound.raw == raw
+        inbound = session.scalars(select(InboundMessage).options(joinedload(InboundMessage.content))).one()
+    assert inbound.content.raw == raw
     assert ticket.requester_address == REQUESTER
     text = parse_sent(to_requesters(smtp_sink)[0].raw).get_body(preferencelist=("plain",)).get_content()
     assert "больше допустимых" in text

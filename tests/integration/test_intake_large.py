@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from mailbot.db.models import InboundMessage, ThreadEntry
 from mailbot.demo.servers import ImapServer, SmtpSink
@@ -63,8 +64,9 @@ def test_large_message_stored_whole(
     assert daemon.run_once().stored == 3
 
     with daemon.session_factory() as session:
-        stored = list(session.scalars(select(InboundMessage).order_by(InboundMessage.uid)))
-        assert [row.raw for row in stored] == sent
+        query = select(InboundMessage).options(joinedload(InboundMessage.content)).order_by(InboundMessage.uid)
+        stored = list(session.scalars(query))
+        assert [row.content.raw for row in stored] == sent
         request = session.scalars(
             select(ThreadEntry).where(ThreadEntry.inbound_id == stored[1].id, ThreadEntry.kind == "request")
         ).one()

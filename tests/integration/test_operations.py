@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from mailbot.app import build_application
 from mailbot.cli import main
@@ -151,16 +152,17 @@ def test_prune_keeps_headers_and_recent_mail(database_url: str, smtp_sink: SmtpS
     assert prune_raw(application.session_factory, 365) == 2
     assert prune_raw(application.session_factory, 365) == 0, "a second run finds nothing new"
     with application.session_factory() as session:
-        rows = list(session.scalars(select(InboundMessage).order_by(InboundMessage.id)))
+        query = select(InboundMessage).options(joinedload(InboundMessage.content)).order_by(InboundMessage.id)
+        rows = list(session.scalars(query))
     application.engine.dispose()
     by_id = {mail.message_id: mail.raw for mail in mails}
     for row in rows[:2]:
-        assert row.raw.endswith(b"\r\n\r\n")
-        assert by_id[row.message_id].startswith(row.raw)
-        assert len(row.raw) < row.size
-        assert row.message_id.encode() in row.raw
+        assert row.content.raw.endswith(b"\r\n\r\n")
+        assert by_id[row.message_id].startswith(row.content.raw)
+        assert len(row.content.raw) < row.size
+        assert row.message_id.encode() in row.content.raw
     for row in rows[2:]:
-        assert row.raw == by_id[row.message_id], "quarantined and recent mail keep their bytes"
+        assert row.content.raw == by_id[row.message_id], "quarantined and recent mail keep their bytes"
 
 
 def test_outbox_retry_requeues_failed_mail(

@@ -23,6 +23,7 @@ from mailbot.config import Settings, load_settings
 from mailbot.db.models import (
     Direction,
     InboundMessage,
+    InboundRaw,
     InboundState,
     OutboxMessage,
     OutboxState,
@@ -99,7 +100,7 @@ def stored_mail(session: Session, uid: int, sender: str) -> None:
     raw = f"From: {sender}\r\nSubject: =?utf-8?b?0KHQv9Cw0YHQuNCx0L4=?=\r\n\r\nThanks\r\n".encode()
     session.add(InboundMessage(
         mailbox="INBOX", uidvalidity=1, uid=uid, message_id=f"<{uid}@committee.example>", body_sha256="0" * 64,
-        raw=raw, size=len(raw), received_at=utcnow(), state=InboundState.PROCESSED, outcome="not_request",
+        content=InboundRaw(raw=raw), size=len(raw), received_at=utcnow(), state=InboundState.PROCESSED, outcome="not_request",
     ))
 
 
