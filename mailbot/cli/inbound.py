@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, select
 from tabulate import tabulate
 
 from mailbot.app import open_database
 from mailbot.cli.common import print_json, settings_from, shorten
 from mailbot.config import Settings
 from mailbot.db.engine import create_session_factory
-from mailbot.db.models import InboundMessage, Ticket
+from mailbot.db.models import InboundMessage, InboundRaw, Ticket
 from mailbot.outbound.render import russian_datetime
 from mailbot.parse import parse_message
 
@@ -40,6 +39,13 @@ STATE_RU = {
 }
 SUBJECT_WIDTH = 40
 
+# The list reads From and Subject from this much of each raw message, so
+# that a 27 MB message costs no more than a short one.
+HEADER_PREFIX_BYTES = 64 * 1024
+
+# `inbound list --outcome` accepts the Russian words the table shows as well as the stored values.
+OUTCOME_BY_NAME = {outcome: outcome for outcome in OUTCOME_RU} | {word: outcome for outcome, word in OUTCOME_RU.items()}
+
 
 def register(commands: Any) -> None:
     inbound = commands.add_parser(
@@ -49,7 +55,10 @@ def register(commands: Any) -> None:
     list_parser = actions.add_parser(
         "list", help="список входящих писем", description="Входящие письма, новые сверху, с итогом обработки."
     )
-    list_parser.add_argument("--outcome", choices=sorted(OUTCOME_RU), help="только письма с этим итогом")
+    list_parser.add_argument(
+        "--outcome", type=_normalize_outcome, choices=sorted(OUTCOME_BY_NAME), metavar="ИТОГ",
+        help="только письма с этим итогом: " + ", ".join(f"«{word}» ({outcome})" for outcome, word in OUTCOME_RU.items()),
+    )
     list_parser.add_argument("--limit", type=int, default=100, metavar="N", help="не больше N писем (по умолчанию 100)")
     list_parser.add_argument("--json", action="store_true", help="вывести в JSON")
     list_parser.set_defaults(handler=handle_list)
@@ -68,10 +77,16 @@ def register(commands: Any) -> None:
     rejected_list.set_defaults(handler=handle_list, outcome="rejected")
 
 
+def _normalize_outcome(text: str) -> str:
+    """Lower-case an --outcome value and fold its spaces, so that «Новая  заявка» matches «новая заявка»."""
+    return " ".join(text.split()).lower()
+
+
 def handle_list(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    loaded = _load(settings, args.outcome, args.limit)
-    rows = [_describe(message, number, settings) for message, number in loaded]
+    outcome = OUTCOME_BY_NAME[args.outcome] if args.outcome else None
+    loaded = _load(settings, outcome, args.limit)
+    rows = [_describe(message, number, headers, settings) for message, number, headers in loaded]
     if args.json:
         print_json(rows)
         return 0
@@ -81,30 +96,31 @@ def handle_list(args: argparse.Namespace) -> int:
     table = [
         [row["id"], russian_datetime(message.received_at, settings.tz), row["from"], shorten(row["subject"], SUBJECT_WIDTH),
          OUTCOME_RU.get(row["outcome"] or "", STATE_RU.get(row["state"], row["state"])), row["ticket"] or "—"]
-        for row, (message, _) in zip(rows, loaded, strict=True)
+        for row, (message, _, _) in zip(rows, loaded, strict=True)
     ]
     print(tabulate(table, headers=["ID", "Получено", "От", "Тема", "Итог", "Заявка"]))
     print(f"\nВсего: {len(rows)}")
     return 0
 
 
-def _load(settings: Settings, outcome: str | None, limit: int) -> list[tuple[InboundMessage, str | None]]:
+def _load(settings: Settings, outcome: str | None, limit: int) -> list[tuple[InboundMessage, str | None, bytes]]:
+    """Return the newest messages with their ticket numbers and the start of their raw mail."""
     session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
     with session_factory() as session:
         query = (
-            select(InboundMessage, Ticket.number)
-            .options(joinedload(InboundMessage.content))
+            select(InboundMessage, Ticket.number, func.substr(InboundRaw.raw, 1, HEADER_PREFIX_BYTES))
+            .join(InboundRaw, InboundRaw.inbound_id == InboundMessage.id)
             .outerjoin(Ticket, Ticket.id == InboundMessage.ticket_id)
             .order_by(InboundMessage.id.desc())
             .limit(limit)
         )
         if outcome:
             query = query.where(InboundMessage.outcome == outcome)
-        return [(message, number) for message, number in session.execute(query).tuples()]
+        return [(message, number, bytes(prefix)) for message, number, prefix in session.execute(query)]
 
 
-def _describe(message: InboundMessage, ticket_number: str | None, settings: Settings) -> dict[str, Any]:
-    parsed = parse_message(message.content.raw, ticket_prefix=settings.ticket_prefix)
+def _describe(message: InboundMessage, ticket_number: str | None, prefix: bytes, settings: Settings) -> dict[str, Any]:
+    parsed = parse_message(_header_block(prefix), ticket_prefix=settings.ticket_prefix)
     return {
         "id": message.id,
         "uid": message.uid,
@@ -117,3 +133,8 @@ def _describe(message: InboundMessage, ticket_number: str | None, settings: Sett
         "ticket": ticket_number,
     }
 
+
+def _header_block(prefix: bytes) -> bytes:
+    """Cut the start of a raw message after its header block, where the first empty line is."""
+    ends = [index for index in (prefix.find(b"\r\n\r\n"), prefix.find(b"\n\n")) if index >= 0]
+    return prefix[: min(ends)] + b"\r\n\r\n" if ends else prefix

@@ -96,6 +96,13 @@ def test_inbound_and_quarantine_read_raw_mail(
     [listed] = json.loads(out)
     assert listed["from"] == REQUESTER
     assert listed["subject"] == "Не печатает принтер в 305 кабинете"
+    for spelling in ("new_ticket", "Новая  заявка"):
+        code, out, _ = run_cli(capsys, "--env-file", str(env_file), "inbound", "list", "--outcome", spelling, "--json")
+        assert code == 0
+        assert [row["id"] for row in json.loads(out)] == [listed["id"]], spelling
+    code, out, _ = run_cli(capsys, "--env-file", str(env_file), "inbound", "list", "--outcome", "не обращение")
+    assert code == 0
+    assert "Писем нет." in out
 
     engine = create_db_engine(settings.database_url)
     with engine.begin() as connection:
