@@ -23,12 +23,16 @@ PRUNABLE_STATES = (InboundState.PROCESSED, InboundState.DUPLICATE)
 
 
 def header_block(raw: bytes) -> bytes:
-    """Return the header section of `raw`, ending with its blank line."""
-    for separator in (b"\r\n\r\n", b"\n\n"):
-        head, found, _ = raw.partition(separator)
-        if found:
-            return head + separator
-    return raw
+    """Return the header section of `raw`, ending with its blank line, or all of `raw` when it has none.
+
+    The first blank line wins, whether written CRLF CRLF or LF LF. Only the
+    header section is copied, however large the body.
+    """
+    ends = [(index, len(separator)) for separator in (b"\r\n\r\n", b"\n\n") if (index := raw.find(separator)) >= 0]
+    if not ends:
+        return raw
+    index, length = min(ends)
+    return raw[: index + length]
 
 
 def prune_raw(

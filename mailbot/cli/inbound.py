@@ -15,6 +15,7 @@ from mailbot.db.engine import create_session_factory
 from mailbot.db.models import InboundMessage, InboundRaw, Ticket
 from mailbot.outbound.render import russian_datetime
 from mailbot.parse import parse_message
+from mailbot.retention import header_block
 
 OUTCOME_RU = {
     "new_ticket": "новая заявка",
@@ -120,7 +121,7 @@ def _load(settings: Settings, outcome: str | None, limit: int) -> list[tuple[Inb
 
 
 def _describe(message: InboundMessage, ticket_number: str | None, prefix: bytes, settings: Settings) -> dict[str, Any]:
-    parsed = parse_message(_header_block(prefix), ticket_prefix=settings.ticket_prefix)
+    parsed = parse_message(header_block(prefix), ticket_prefix=settings.ticket_prefix)
     return {
         "id": message.id,
         "uid": message.uid,
@@ -132,9 +133,3 @@ def _describe(message: InboundMessage, ticket_number: str | None, prefix: bytes,
         "outcome": message.outcome,
         "ticket": ticket_number,
     }
-
-
-def _header_block(prefix: bytes) -> bytes:
-    """Cut the start of a raw message after its header block, where the first empty line is."""
-    ends = [index for index in (prefix.find(b"\r\n\r\n"), prefix.find(b"\n\n")) if index >= 0]
-    return prefix[: min(ends)] + b"\r\n\r\n" if ends else prefix

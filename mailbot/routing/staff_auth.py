@@ -16,6 +16,7 @@ import email.policy
 import re
 
 from mailbot.config import Settings
+from mailbot.retention import header_block
 
 _RESULT = re.compile(r"\b(dkim|spf)\s*=\s*(\w+)([^;]*)", re.IGNORECASE)
 _DOMAIN_PROPERTY = re.compile(r"\b(?:header\.d|header\.i|smtp\.mailfrom|smtp\.helo)\s*=\s*\"?([^\s;\"]+)", re.IGNORECASE)
@@ -32,7 +33,7 @@ def is_staff_sender(raw: bytes, sender: str, settings: Settings) -> bool:
 
 
 def _our_results_header(raw: bytes, authserv_id: str) -> str | None:
-    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(header_block(raw))
     for value in headers.get_all("Authentication-Results") or []:
         text = " ".join(str(value).split())
         if text.split(";", 1)[0].strip().split()[0].lower() == authserv_id.lower():
