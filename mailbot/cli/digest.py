@@ -12,6 +12,7 @@ from mailbot.cli.common import settings_from
 from mailbot.db.models import OutboxMessage, OutboxState, utcnow
 from mailbot.errors import ConfigurationError
 from mailbot.outbound.outbox import deliver_due_sync
+from mailbot.outbound.render import russian_datetime
 from mailbot.routing.context import Context
 from mailbot.scheduler.digest_mail import DigestOutcome, render_digest, send_digest
 
@@ -64,7 +65,7 @@ def _send(session_factory: sessionmaker[Session], context: Context, *, force: bo
         raise ConfigurationError("Не задана настройка MAILBOT_MANAGERS: некому отправлять сводку.")
     result = send_digest(session_factory, context, now=utcnow(), origin="command", force=force)
     if result.outcome == DigestOutcome.ALREADY_SENT:
-        print(f"Сводка за период {result.period_key} уже отправлена. Чтобы отправить её ещё раз, добавьте --force.")
+        print(f"Сводка от {russian_datetime(result.slot)} уже отправлена. Чтобы отправить её ещё раз, добавьте --force.")
         return 0
     if not settings.smtp_host:
         print("Сводка поставлена в очередь: MAILBOT_SMTP_HOST не задан, письмо отправит служба.")
@@ -76,5 +77,5 @@ def _send(session_factory: sessionmaker[Session], context: Context, *, force: bo
     if state != OutboxState.SENT:
         print(f"Сводка поставлена в очередь, но пока не отправлена: {error or 'ошибка SMTP'}. Служба повторит попытку.")
         return 1
-    print(f"Сводка за период {result.period_key} отправлена: {', '.join(settings.managers)}.")
+    print(f"Сводка от {russian_datetime(result.slot)} отправлена: {', '.join(settings.managers)}.")
     return 0

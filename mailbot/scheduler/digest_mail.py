@@ -42,6 +42,7 @@ class DigestOutcome(enum.Enum):
 class DigestResult:
     outcome: DigestOutcome
     period_key: str
+    slot: datetime.datetime
     outbox_id: int | None = None
 
 
@@ -86,22 +87,22 @@ def send_digest(
     slot = digest_slot(context, now)
     key = period_key(slot)
     if not context.settings.managers:
-        return DigestResult(DigestOutcome.NO_RECIPIENTS, key)
+        return DigestResult(DigestOutcome.NO_RECIPIENTS, key, slot)
     if max_delay is not None and now - slot > max_delay:
-        return DigestResult(DigestOutcome.TOO_LATE, key)
+        return DigestResult(DigestOutcome.TOO_LATE, key, slot)
     try:
         with session_factory.begin() as session:
             run = _claim(session, key, slot, origin=origin, force=force)
             if run is None:
-                return DigestResult(DigestOutcome.ALREADY_SENT, key)
+                return DigestResult(DigestOutcome.ALREADY_SENT, key, slot)
             _, rendered = render_digest(context, session, now)
             run.outbox_id = _queue(session, context, rendered)
             outbox_id = run.outbox_id
     except IntegrityError:
         logger.info("digest already queued by another instance", extra={"period": key})
-        return DigestResult(DigestOutcome.ALREADY_SENT, key)
+        return DigestResult(DigestOutcome.ALREADY_SENT, key, slot)
     logger.info("digest queued", extra={"period": key, "origin": origin, "outbox_id": outbox_id})
-    return DigestResult(DigestOutcome.QUEUED, key, outbox_id)
+    return DigestResult(DigestOutcome.QUEUED, key, slot, outbox_id)
 
 
 def _claim(session: Session, key: str, slot: datetime.datetime, *, origin: str, force: bool) -> DigestRun | None:

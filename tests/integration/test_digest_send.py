@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import email.policy
+import re
 import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -132,6 +133,7 @@ def test_digest_command_sends_once(
     code, out, err = run_cli(capsys, "--env-file", str(env_file), "digest", "--send")
     assert code == 0, err
     assert "отправлена: chief@committee.example, deputy@committee.example" in out
+    assert re.match(r"Сводка от \d{1,2} [а-я]+ \d{4} г\. в \d{2}:\d{2} отправлена", out), out
     assert len(smtp_sink.messages) == 1
 
     code, out, err = run_cli(capsys, "--env-file", str(env_file), "digest", "--send")
