@@ -299,6 +299,13 @@ def _add(session: Session, row: InboundMessage, raw: bytes) -> None:
     of the record.
     """
     connection = session.connection()
+    if len(raw) > LARGE_MESSAGE_BYTES and connection.dialect.name == "postgresql":
+        # libpq keeps its output buffer at the size of the largest statement
+        # sent until the connection closes: 27 MB more for the rest of the
+        # run after one 27 MB message (psycopg 3.3 with its bundled libpq
+        # 18). A detached connection is closed, not pooled, when this
+        # session ends.
+        connection.detach()
     if len(raw) <= LARGE_MESSAGE_BYTES or connection.dialect.name != "sqlite":
         row.content = InboundRaw(raw=raw)
         session.add(row)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from mailbot.db.models import InboundMessage, ThreadEntry
 from mailbot.demo.servers import ImapServer, SmtpSink
 from mailbot.intake import ledger
+from mailbot.routing import pipeline
 from tests.app_fixtures import IT_ADDRESS, start_daemon
 from tests.integration.test_daemon import REQUESTER, request_mail
 
@@ -48,6 +49,8 @@ def test_large_message_stored_whole(
 ) -> None:
     monkeypatch.setattr(ledger, "LARGE_MESSAGE_BYTES", 10_000)
     monkeypatch.setattr(ledger, "FETCH_CHUNK_BYTES", CHUNK)
+    # Routing reads the raw mail back in pieces of this size on PostgreSQL.
+    monkeypatch.setattr(pipeline, "READ_PIECE_BYTES", CHUNK)
     large = scan_request("<scan-1@committee.example>", 30_000)
     if whole_pieces:
         large = padded_to_chunks(large)
