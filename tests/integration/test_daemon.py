@@ -98,10 +98,12 @@ def test_request_becomes_ticket(
     text = acknowledgement.get_body(preferencelist=("plain",)).get_content()
     assert "IT-2026-00001" in text
     assert Process.HARDWARE.title_ru in text
-    assert "до 11 января 2027 г." in text
+    assert "Срок ответа: до 11 января 2027 г.\n\n" in text
     assert "2 декабря 2026 г. в 09:20" in text
+    assert "Письменный ответ будет направлен не позднее указанного срока.\nЧтобы дополнить" in text
     html = acknowledgement.get_body(preferencelist=("html",)).get_content()
     assert "до 11 января 2027 г." in html
+    assert "указанного срока.\nЧтобы дополнить" in html
 
 
 def test_ticket_numbers_follow_each_other(

@@ -271,13 +271,13 @@ def test_oral_request_registered_by_staff(imap_server: ImapServer, smtp_sink: Sm
     acknowledgement_text = text_of(acknowledgement)
     assert ticket.number in acknowledgement_text
     assert "Ваше устное обращение зарегистрировано" in acknowledgement_text
-    assert "Ответ будет дан до конца рабочего дня." in acknowledgement_text
+    assert "Ответ будет дан до конца рабочего дня.\nЧтобы дополнить" in acknowledgement_text
     assert "Письменный ответ" not in acknowledgement_text
     assert f"Срок ответа: до {russian_datetime(local_due)}" in acknowledgement_text
     [announcement] = mails_to(smtp_sink, STAFF_ADDRESS)
     assert parse_sent(announcement.raw)["Subject"].startswith(f"[{ticket.number}] Новая заявка")
     assert "Обращение: по телефону" in text_of(announcement)
-    assert f"Срок ответа: до {russian_datetime(local_due)}" in text_of(announcement)
+    assert f"Срок ответа: до {russian_datetime(local_due)}\n" in text_of(announcement)
 
 
 def test_oral_request_by_name_only(imap_server: ImapServer, smtp_sink: SmtpSink, desk: Daemon) -> None:
