@@ -19,9 +19,14 @@ DEFAULT_ENV_FILE = "service.env"
 
 @dataclasses.dataclass(frozen=True)
 class EnvFileProblems:
-    """Lines of a settings file that set nothing: unknown MAILBOT_ names and unparsable lines."""
+    """Lines of a settings file that set nothing.
+
+    They are unknown MAILBOT_ names, known names written without the
+    prefix, and lines that are not NAME=value.
+    """
 
     unknown_names: tuple[str, ...]
+    unprefixed_names: tuple[str, ...]
     unparsed_lines: tuple[int, ...]
 
 
@@ -33,13 +38,22 @@ def resolve_env_file(env_file: Path | None) -> Path:
 
 
 def inspect_env_file(path: Path, known_names: frozenset[str]) -> EnvFileProblems:
-    """Find the MAILBOT_ names not in `known_names` and the lines python-dotenv cannot parse."""
+    """Find the names not in `known_names` and the lines that set nothing.
+
+    python-dotenv accepts a bare NAME without "=" and gives it no value;
+    such a line sets nothing here either, so it counts as not parsed.
+    """
     unknown: list[str] = []
+    unprefixed: list[str] = []
     unparsed: list[int] = []
     with path.open(encoding="utf-8") as stream:
         for binding in parse_stream(stream):
-            if binding.error:
+            if binding.error or (binding.key is not None and binding.value is None):
                 unparsed.append(binding.original.line)
-            elif binding.key and binding.key.upper().startswith(ENV_PREFIX) and binding.key.upper() not in known_names:
-                unknown.append(binding.key)
-    return EnvFileProblems(tuple(unknown), tuple(unparsed))
+                continue
+            name = (binding.key or "").upper()
+            if name.startswith(ENV_PREFIX) and name not in known_names:
+                unknown.append(binding.key or "")
+            elif name and not name.startswith(ENV_PREFIX) and ENV_PREFIX + name in known_names:
+                unprefixed.append(binding.key or "")
+    return EnvFileProblems(tuple(unknown), tuple(unprefixed), tuple(unparsed))

@@ -67,9 +67,14 @@ def check_env_file(path: Path) -> CheckResult:
             f"{'неизвестная настройка' if len(problems.unknown_names) == 1 else 'неизвестные настройки'} "
             f"{', '.join(problems.unknown_names)}: проверьте написание по service.env.example"
         )
+    if problems.unprefixed_names:
+        details.append(
+            f"{', '.join(problems.unprefixed_names)}: не хватает приставки MAILBOT_, без неё настройка не действует"
+        )
     if problems.unparsed_lines:
         numbers = ", ".join(str(line) for line in problems.unparsed_lines)
-        details.append(f"не разобраны строки {numbers}: нужен вид ИМЯ=значение")
+        lines = "не разобрана строка" if len(problems.unparsed_lines) == 1 else "не разобраны строки"
+        details.append(f"{lines} {numbers}: нужен вид ИМЯ=значение")
     if details:
         return CheckResult(False, title, "; ".join(details))
     return CheckResult(True, title, "все строки понятны")
@@ -88,9 +93,12 @@ def check_database(settings: Settings) -> CheckResult:
     title = "База данных"
     try:
         parse_database_url(settings.database_url_effective)
-        require_sqlite_file(settings.database_url_effective)
     except ConfigurationError as error:
         return CheckResult(False, title, str(error))
+    try:
+        require_sqlite_file(settings.database_url_effective)
+    except ConfigurationError:
+        return CheckResult(False, title, "файл базы не найден: проверьте MAILBOT_DATABASE_URL или выполните «mailbot db upgrade»")
     try:
         engine = create_db_engine(settings.database_url_effective)
         with engine.connect() as connection:
@@ -107,9 +115,13 @@ def check_database(settings: Settings) -> CheckResult:
 
 
 def check_imap(settings: Settings) -> CheckResult:
-    title = f"IMAP {settings.imap_host}:{settings.imap_port_effective}"
     if not settings.imap_host:
-        return CheckResult(False, title, "не задан MAILBOT_IMAP_HOST")
+        return CheckResult(False, "IMAP", "не задан MAILBOT_IMAP_HOST")
+    title = f"IMAP {settings.imap_host}:{settings.imap_port_effective}"
+    unset = [name for name, value in (("MAILBOT_IMAP_USER", settings.imap_user),
+             ("MAILBOT_IMAP_PASSWORD", settings.imap_password.get_secret_value())) if not value]
+    if unset:
+        return CheckResult(False, title, f"вход не проверен: не задан {' и '.join(unset)}")
     try:
         client = connect(settings)
     except FetchError as error:
@@ -125,9 +137,9 @@ def check_imap(settings: Settings) -> CheckResult:
 
 
 def check_smtp(settings: Settings) -> CheckResult:
-    title = f"SMTP {settings.smtp_host}:{settings.smtp_port_effective}"
     if not settings.smtp_host:
-        return CheckResult(False, title, "не задан MAILBOT_SMTP_HOST")
+        return CheckResult(False, "SMTP", "не задан MAILBOT_SMTP_HOST")
+    title = f"SMTP {settings.smtp_host}:{settings.smtp_port_effective}"
     try:
         asyncio.run(_smtp_handshake(settings))
     except (aiosmtplib.SMTPException, OSError) as error:

@@ -133,15 +133,17 @@ def test_check_finds_misspelt_settings(
     imap_server: ImapServer, smtp_sink: SmtpSink, daemon: Daemon, env_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text = env_file.read_text(encoding="utf-8").replace("MAILBOT_IMAP_PASSWORD=", "MAILBOT_IMAP_PASWORD=")
-    env_file.write_text(text + "просто строка без знака равенства\n", encoding="utf-8")
+    env_file.write_text(text + "просто строка без знака равенства\nMAILBOT_POLL_SECONDS\nIMAP_FOLDER=Входящие\n",
+                        encoding="utf-8")
 
     code, out, err = run_cli(capsys, "--env-file", str(env_file), "check")
 
     assert code == 1
-    lines = text.count("\n") + 1
+    first_added = text.count("\n") + 1
     assert (
         f"[ОШИБКА] Файл настроек {env_file}: неизвестная настройка MAILBOT_IMAP_PASWORD: проверьте написание "
-        f"по service.env.example; не разобраны строки {lines}: нужен вид ИМЯ=значение"
+        "по service.env.example; IMAP_FOLDER: не хватает приставки MAILBOT_, без неё настройка не действует; "
+        f"не разобраны строки {first_added}, {first_added + 1}: нужен вид ИМЯ=значение"
     ) in out
     assert "[ОШИБКА] Настройки: не задан MAILBOT_IMAP_PASSWORD (см. service.env.example)" in out
     assert imap_server.password not in out + err
@@ -199,6 +201,18 @@ def test_check_smtp_without_login(
 
     assert code == 0, out
     assert "соединение установлено; вход не настроен, так как MAILBOT_SMTP_USER пуст" in out
+
+
+def test_check_without_login_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env = tmp_path / "service.env"
+    env.write_text(f"MAILBOT_IMAP_HOST=127.0.0.1\nMAILBOT_STORAGE_DIR={tmp_path / 'storage'}\n", encoding="utf-8")
+
+    code, out, _ = run_cli(capsys, "--env-file", str(env), "check")
+
+    assert code == 1
+    assert "[ОШИБКА] IMAP 127.0.0.1:993: вход не проверен: не задан MAILBOT_IMAP_USER и MAILBOT_IMAP_PASSWORD" in out
+    assert "[ОШИБКА] SMTP: не задан MAILBOT_SMTP_HOST" in out
+    assert "[ОШИБКА] База данных: файл базы не найден" in out
 
 
 def test_missing_env_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
