@@ -194,7 +194,7 @@ def test_reminder_mail_content(application: Application) -> None:
     assert "остался 1 рабочий день" in before_text
     assert "ответ нужен до 15 июня 2026 г.\n" in before_text
     assert "г.." not in before_text
-    assert "Иванова Мария Викторовна <ivanova.mv@committee.example>" in before_text
+    assert "Заявитель: Иванова Мария Викторовна <ivanova.mv@committee.example>\nТема: " in before_text
 
     overdue_mail = parse(overdue)
     assert overdue_mail["Subject"].startswith("[IT-2026-00007] Просрочен срок ответа")
