@@ -31,12 +31,6 @@ def print_json(value: Any) -> None:
 
 
 def shorten(text: str, width: int) -> str:
-    """Fold whitespace and cut `text` to `width` characters, ending with «…» when cut."""
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def shorten_words(text: str, width: int) -> str:
     """Fold whitespace and cut `text` to at most `width` characters at a word boundary, ending with «…» when cut.
 
     A single word longer than `width` is cut inside the word, since there is no boundary to cut at.
@@ -49,3 +43,8 @@ def shorten_words(text: str, width: int) -> str:
     if boundary > 0 and text[width - 1] != " ":
         head = head[:boundary]
     return head.rstrip(" ,.;:-") + "…"
+
+
+def fold_choice(text: str) -> str:
+    """Lower-case a command-line choice and fold its spaces, so that «Дан  ответ» matches «дан ответ»."""
+    return " ".join(text.split()).lower()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tabulate import tabulate
 
 from mailbot.app import open_database
-from mailbot.cli.common import print_json, settings_from, shorten
+from mailbot.cli.common import fold_choice, print_json, settings_from, shorten
 from mailbot.config import Settings
 from mailbot.db.engine import create_session_factory
 from mailbot.db.models import InboundMessage, InboundRaw, Ticket
@@ -57,7 +57,7 @@ def register(commands: Any) -> None:
         "list", help="список входящих писем", description="Входящие письма, новые сверху, с итогом обработки."
     )
     list_parser.add_argument(
-        "--outcome", type=_normalize_outcome, choices=sorted(OUTCOME_BY_NAME), metavar="ИТОГ",
+        "--outcome", type=fold_choice, choices=sorted(OUTCOME_BY_NAME), metavar="ИТОГ",
         help="только письма с этим итогом: " + ", ".join(f"«{word}» ({outcome})" for outcome, word in OUTCOME_RU.items()),
     )
     list_parser.add_argument("--limit", type=int, default=100, metavar="N", help="не больше N писем (по умолчанию 100)")
@@ -76,11 +76,6 @@ def register(commands: Any) -> None:
     rejected_list.add_argument("--limit", type=int, default=100, metavar="N", help="не больше N писем")
     rejected_list.add_argument("--json", action="store_true", help="вывести в JSON")
     rejected_list.set_defaults(handler=handle_list, outcome="rejected")
-
-
-def _normalize_outcome(text: str) -> str:
-    """Lower-case an --outcome value and fold its spaces, so that «Новая  заявка» matches «новая заявка»."""
-    return " ".join(text.split()).lower()
 
 
 def handle_list(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tabulate import tabulate
 
 from mailbot.app import open_database
-from mailbot.cli.common import print_json, settings_from, shorten_words
+from mailbot.cli.common import print_json, settings_from, shorten
 from mailbot.cli.russian import count_of
 from mailbot.db.engine import create_session_factory
 from mailbot.db.models import OutboxMessage, OutboxState, utcnow
@@ -78,6 +78,7 @@ def register(commands: Any) -> None:
         "--waiting", action="store_true", help="все письма, которые ждут повторной попытки, вместо одного ID"
     )
     retry_parser.set_defaults(handler=handle_retry)
+
 
 def handle_list(args: argparse.Namespace) -> int:
     settings = settings_from(args)
@@ -157,7 +158,7 @@ def describe_error(text: str) -> str:
             return reason
     if any(marker in text for marker in DISCONNECTED_MARKERS):
         return "SMTP-сервер разорвал соединение"
-    return shorten_words(text, ERROR_WIDTH)
+    return shorten(text, ERROR_WIDTH)
 
 
 def handle_retry(args: argparse.Namespace) -> int:
@@ -192,6 +193,9 @@ def handle_retry(args: argparse.Namespace) -> int:
 
 def _retry_waiting(session_factory: sessionmaker[Session]) -> int:
     """Make every pending row that waits for a later retry due now; failed rows stay failed."""
+    # NOTE: a row a sender has claimed also looks like this (claim_next moves
+    # next_attempt_at forward by the claim lease), so running this while the
+    # daemon sends that row lets another sender claim it too and send it twice.
     now = utcnow()
     with session_factory.begin() as session:
         result = session.execute(

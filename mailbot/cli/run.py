@@ -64,12 +64,11 @@ def describe_waiting(session_factory: sessionmaker[Session], settings: Settings)
     After an SMTP failure the outbox postpones every pending mail with
     exponential back-off, so `run --once` sends nothing until that time.
     """
-    waiting = (OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at > utcnow())
+    query = select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(
+        OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at > utcnow()
+    )
     with session_factory() as session:
-        count = session.scalar(select(func.count()).select_from(OutboxMessage).where(*waiting)) or 0
-        next_attempt = session.scalar(
-            select(OutboxMessage.next_attempt_at).where(*waiting).order_by(OutboxMessage.next_attempt_at).limit(1)
-        )
+        count, next_attempt = session.execute(query).one()
     if not count or next_attempt is None:
         return ""
     return (

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from tabulate import tabulate
 
 from mailbot.app import open_database
-from mailbot.cli.common import print_json, settings_from, shorten_words
+from mailbot.cli.common import fold_choice, print_json, settings_from, shorten
 from mailbot.config import Settings
 from mailbot.db.engine import create_session_factory
 from mailbot.db.models import ThreadEntry, Ticket, TicketFeedback, TicketStatus
@@ -48,7 +48,7 @@ def register(commands: Any) -> None:
     list_parser = actions.add_parser("list", help="список заявок", description="Список заявок, новые сверху.")
     list_parser.add_argument("--json", action="store_true", help="вывести в JSON")
     list_parser.add_argument(
-        "--status", type=_normalize_status, choices=sorted(STATUS_BY_NAME), metavar="СТАТУС",
+        "--status", type=fold_choice, choices=sorted(STATUS_BY_NAME), metavar="СТАТУС",
         help="только заявки с этим статусом: " + ", ".join(
             f"«{STATUS_RU[status]}» ({status.value})" for status in TicketStatus
         ),
@@ -81,44 +81,34 @@ def register(commands: Any) -> None:
     export_parser.set_defaults(handler=handle_export_corrections)
 
 
-def _normalize_status(text: str) -> str:
-    """Lower-case a --status value and fold its spaces, so that «Дан  ответ» matches «дан ответ»."""
-    return " ".join(text.split()).lower()
-
-
 def load_tickets(settings: Settings, *, status: str | None = None, limit: int | None = None) -> list[Ticket]:
     return load_tickets_with_ratings(settings, status=status, limit=limit)[0]
 
 
 def load_tickets_with_ratings(
     settings: Settings, *, status: str | None = None, limit: int | None = None
-) -> tuple[list[Ticket], dict[int, TicketFeedback]]:
-    """Return the tickets, newest first, and the ratings of those that have one, keyed by ticket id."""
+) -> tuple[list[Ticket], dict[int, TicketFeedback], int]:
+    """Return the tickets, newest first, the ratings of those that have one by ticket id, and how many match.
+
+    The count differs from the number of tickets returned only when `limit` cut the list.
+    """
     session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
+    matching = [Ticket.status == TicketStatus(status)] if status else []
     with session_factory() as session:
-        query = select(Ticket).order_by(Ticket.received_at.desc(), Ticket.id.desc())
-        if status:
-            query = query.where(Ticket.status == TicketStatus(status))
+        query = select(Ticket).where(*matching).order_by(Ticket.received_at.desc(), Ticket.id.desc())
         if limit:
             query = query.limit(limit)
         tickets = list(session.scalars(query))
-        return tickets, feedback_by_ticket(session, [ticket.id for ticket in tickets])
-
-
-def count_tickets(settings: Settings, *, status: str | None = None) -> int:
-    """Count the tickets, or those with `status` (a TicketStatus value)."""
-    session_factory = create_session_factory(open_database(settings, migrate_fresh=False))
-    with session_factory() as session:
-        query = select(func.count()).select_from(Ticket)
-        if status:
-            query = query.where(Ticket.status == TicketStatus(status))
-        return int(session.scalar(query) or 0)
+        total = len(tickets)
+        if limit and total == limit:
+            total = int(session.scalar(select(func.count()).select_from(Ticket).where(*matching)) or 0)
+        return tickets, feedback_by_ticket(session, [ticket.id for ticket in tickets]), total
 
 
 def handle_list(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     status = STATUS_BY_NAME[args.status].value if args.status else None
-    tickets, ratings = load_tickets_with_ratings(settings, status=status, limit=args.limit)
+    tickets, ratings, total = load_tickets_with_ratings(settings, status=status, limit=args.limit)
     if args.json:
         print_json([ticket_json(ticket) | rating_json(ratings.get(ticket.id)) for ticket in tickets])
         return 0
@@ -126,7 +116,6 @@ def handle_list(args: argparse.Namespace) -> int:
     if not tickets:
         print(f"Заявок{status_phrase} нет.")
         return 0
-    total = count_tickets(settings, status=status)
     print(render_table(tickets, settings))
     if len(tickets) < total:
         print(f"\nПоказано заявок{status_phrase}: {len(tickets)} из {total}")
@@ -142,7 +131,7 @@ def render_table(tickets: list[Ticket], settings: Settings) -> str:
             STATUS_RU[ticket.status],
             ticket.process or "—",
             ticket.requester_address or ticket.requester_name or "—",
-            shorten_words(ticket.subject, SUBJECT_WIDTH),
+            shorten(ticket.subject, SUBJECT_WIDTH),
             russian_datetime(ticket.received_at, settings.tz),
             russian_date(ticket.due_date),
         ]
@@ -200,7 +189,7 @@ def describe_ticket(ticket: Ticket, settings: Settings, feedback: TicketFeedback
 
 
 def _rating_line(feedback: TicketFeedback) -> str:
-    comment = shorten_words(feedback.comment, RATING_COMMENT_WIDTH)
+    comment = shorten(feedback.comment, RATING_COMMENT_WIDTH)
     return f"{feedback.rating} ({comment})" if comment else str(feedback.rating)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.cli.common import shorten_words
+from mailbot.cli.common import shorten
 from mailbot.cli.outbox import ERROR_WIDTH, describe_error
 
 
@@ -45,12 +45,12 @@ def test_unknown_error_cut_at_word() -> None:
     assert stored[len(described) - 1] == " ", "the cut falls on a word boundary"
 
 
-def test_shorten_words_cases() -> None:
-    assert shorten_words("короткий текст", 20) == "короткий текст"
-    assert shorten_words("Error connecting to 127.0.0.1 on port 8026: [Errno 111]", 50) == (
+def test_shorten_cases() -> None:
+    assert shorten("короткий текст", 20) == "короткий текст"
+    assert shorten("Error connecting to 127.0.0.1 on port 8026: [Errno 111]", 50) == (
         "Error connecting to 127.0.0.1 on port 8026…"
     )
-    assert shorten_words("один два три", 8) == "один…"
-    assert shorten_words("один два три", 9) == "один два…"
-    assert shorten_words("слишкомдлинноеслово", 6) == "слишк…", "a single long word is cut inside"
-    assert shorten_words("  много   пробелов  ", 40) == "много пробелов"
+    assert shorten("один два три", 8) == "один…"
+    assert shorten("один два три", 9) == "один два…"
+    assert shorten("слишкомдлинноеслово", 6) == "слишк…", "a single long word is cut inside"
+    assert shorten("  много   пробелов  ", 40) == "много пробелов"
